@@ -1,0 +1,1 @@
+"""Outbound: Erlang-C pacing, campaigns, leads and compliance (the predictive dialer)."""

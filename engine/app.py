@@ -1,0 +1,80 @@
+"""The running engine: database, ordered event stream, batch writer and HTTP server, under one TaskGroup.
+
+`Engine.run(stop)` returns when `stop` is set, after the last events are written. The AMI and ARI
+adapters and the ACD plug into the same TaskGroup and publish into the same stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterable, Callable
+from typing import Any
+
+from engine.clock import RuntimeClock
+from engine.config import Settings
+from engine.core.event_record import EventRecord, EventSource
+from engine.http.server import create_http_app, serve_http
+from engine.runtime import EventStream
+from engine.store.database import Database
+from engine.store.event_writer import EventWriter, last_seq
+
+log = logging.getLogger(__name__)
+
+
+class _Feed:
+    """What the wallboard sees of the engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def snapshot(self) -> dict[str, Any]:
+        return self._engine.status()
+
+    def subscribe(self) -> AsyncIterable[EventRecord]:
+        return self._engine.stream.subscribe()
+
+
+class Engine:
+    def __init__(self, settings: Settings, db: Database, clock: RuntimeClock) -> None:
+        self.settings = settings
+        self.db = db
+        self.clock = clock
+        self.writer = EventWriter(db.pool)
+        self.stream = EventStream(clock, self.writer)
+        self.started_at = clock.now()
+        self.url: str | None = None
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "status": "ok",
+            "center": self.settings.center.name,
+            "app": self.settings.ari.app,
+            "seq": self.stream.last_seq,
+            "database": "embedded" if self.db.embedded else "external",
+            "events_written": self.writer.written,
+            "uptime_s": round(self.clock.now() - self.started_at, 3),
+        }
+
+    async def run(self, stop: asyncio.Event, on_listening: Callable[[str], None] | None = None) -> None:
+        self.stream = EventStream(self.clock, self.writer, await last_seq(self.db.pool))
+        http_app = create_http_app(self.status, _Feed(self), self.db.pool)
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(self.writer.run(), name="event-writer")
+            try:
+                async with serve_http(http_app, self.settings.http.host, self.settings.http.port) as url:
+                    self.url = url
+                    self.stream.publish(
+                        EventSource.ENGINE,
+                        "EngineStarted",
+                        body={"app": self.settings.ari.app, "http": url, "config": self.settings.source},
+                    )
+                    log.info("engine running", extra={"fields": {"http": url, "app": self.settings.ari.app}})
+                    if on_listening is not None:
+                        on_listening(url)
+                    await stop.wait()
+                    self.stream.publish(EventSource.ENGINE, "EngineStopping", body={})
+                    self.stream.close_subscriptions()
+            finally:
+                self.writer.close()
+        log.info("engine stopped", extra={"fields": {"events_written": self.writer.written}})

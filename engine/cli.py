@@ -1,0 +1,117 @@
+"""The `callhive` command. Every failure the operator can act on ends as one line and exit status 1."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Coroutine, Sequence
+from pathlib import Path
+from typing import Any
+
+from engine.config import Settings, load_settings
+from engine.errors import CallhiveError
+from engine.logs import register_secret, setup_logging
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="callhive", description="callhive: a call-center engine on Asterisk (AMI + ARI)."
+    )
+    parser.add_argument(
+        "--config", type=Path, metavar="FILE",
+        help="settings file (TOML); default $CALLHIVE_CONFIG, else ./callhive.toml if present",
+    )
+    verbs = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    verbs.add_parser("serve", help="run the engine against the configured Asterisk",
+                     description="Run the engine against the configured Asterisk until SIGINT/SIGTERM.")
+
+    demo = verbs.add_parser(
+        "demo", help="run everything on embedded defaults: engine, pbxsim, PostgreSQL, wallboard",
+        description="Start pbxsim (a simulated Asterisk), the embedded PostgreSQL, the engine and the "
+        "wallboard, print the wallboard URL, and stop cleanly on Ctrl-C or after --duration.",
+    )
+    demo.add_argument("--duration", type=float, metavar="SECONDS", help="stop by itself after this long")
+
+    db = verbs.add_parser("db", help="database maintenance", description="Database maintenance.")
+    db_verbs = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_verbs.add_parser("migrate", help="apply pending schema migrations",
+                        description="Apply pending schema migrations (safe to run twice or concurrently).")
+
+    verbs.add_parser("doctor", help="check config, database, AMI login and ARI, with fix hints",
+                     description="Check config, database, AMI login and ARI; one line per check.")
+
+    asterisk = verbs.add_parser("asterisk", help="Asterisk configuration",
+                                description="Asterisk configuration helpers.")
+    asterisk_verbs = asterisk.add_subparsers(dest="asterisk_command", metavar="ACTION", required=True)
+    render = asterisk_verbs.add_parser(
+        "render", help="render asterisk-conf/ and dialplans/ from the settings",
+        description="Render a deploy-ready Asterisk configuration (manager, http, ari, pjsip, queues, "
+        "dialplans...) from the same settings the engine uses, so ports and credentials agree.",
+    )
+    render.add_argument("--output", type=Path, metavar="DIR", required=True,
+                        help="folder to write *.conf and dialplans/*.conf into (copy it to /etc/asterisk)")
+    return parser
+
+
+def _first_callhive_error(exc: BaseException) -> CallhiveError | None:
+    """The TaskGroup wraps failures in ExceptionGroups; the operator needs the one that explains them."""
+    if isinstance(exc, CallhiveError):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _first_callhive_error(inner)
+            if found is not None:
+                return found
+    return None
+
+
+def _run(coro: Coroutine[Any, Any, Any]) -> Any:
+    try:
+        return asyncio.run(coro)
+    except BaseExceptionGroup as group:
+        found = _first_callhive_error(group)
+        if found is None:
+            raise
+        raise found from None
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from engine import commands  # imported late: `--help` should not pay for asyncpg and aiohttp
+
+    if args.command == "serve":
+        _run(commands.serve(settings, sys.stdout))
+    elif args.command == "demo":
+        _run(commands.demo(settings, args.duration, sys.stdout))
+    elif args.command == "db":
+        _run(commands.db_migrate(settings, sys.stdout))
+    elif args.command == "doctor":
+        from engine.doctor import run_doctor
+
+        return 0 if _run(run_doctor(settings, sys.stdout)) else 1
+    elif args.command == "asterisk":
+        from engine.asterisk import render_asterisk_config
+
+        for path in render_asterisk_config(settings, args.output):
+            print(path)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+        for secret in settings.secrets():
+            register_secret(secret)
+        setup_logging(settings.logging.level, settings.logging.format)
+        return _dispatch(args, settings)
+    except CallhiveError as exc:
+        print(f"callhive: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""What `serve`, `demo` and `db migrate` do, once the CLI has parsed and loaded settings."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import signal
+from typing import TextIO
+
+from engine.app import Engine
+from engine.clock import WallClock
+from engine.config import Settings
+from engine.pbxsim_process import run_pbxsim
+from engine.store.applock import hold_app_lock
+from engine.store.database import connect, database_dsn, open_database
+from engine.store.migrate import current_version, migrate
+
+log = logging.getLogger(__name__)
+
+
+def stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+
+async def serve(settings: Settings, out: TextIO) -> None:
+    stop = asyncio.Event()
+    stop_on_signals(stop)
+    async with open_database(settings) as db, hold_app_lock(db.dsn, settings.ari.app):
+        engine = Engine(settings, db, WallClock())
+        await engine.run(stop, on_listening=lambda url: print(f"callhive: serving on {url}", file=out, flush=True))
+
+
+async def demo(settings: Settings, duration: float | None, out: TextIO) -> None:
+    stop = asyncio.Event()
+    stop_on_signals(stop)
+    if duration is not None:
+        asyncio.get_running_loop().call_later(duration, stop.set)
+    async with run_pbxsim(settings) as sim:
+        settings = dataclasses.replace(
+            settings,
+            ami=dataclasses.replace(settings.ami, host="127.0.0.1", port=sim.ami_port),
+            ari=dataclasses.replace(settings.ari, url=f"http://127.0.0.1:{sim.ari_port}/ari"),
+        )
+        log.info("pbxsim running", extra={"fields": {"ami_port": sim.ami_port, "ari_port": sim.ari_port}})
+        async with open_database(settings) as db, hold_app_lock(db.dsn, settings.ari.app):
+            engine = Engine(settings, db, WallClock())
+
+            def announce(url: str) -> None:
+                until = f"for {duration:g} s" if duration is not None else "until Ctrl-C"
+                print(f"callhive demo: wallboard at {url}/wallboard/ ({until})", file=out, flush=True)
+
+            await engine.run(stop, on_listening=announce)
+    print("callhive demo: stopped", file=out, flush=True)
+
+
+async def db_migrate(settings: Settings, out: TextIO) -> None:
+    async with database_dsn(settings) as (dsn, _embedded):
+        conn = await connect(dsn, application_name="callhive db migrate")
+        try:
+            applied = await migrate(conn)
+            version = await current_version(conn)
+        finally:
+            await conn.close()
+    if applied:
+        names = ", ".join(f"{m.version:04d}_{m.name}" for m in applied)
+        print(f"callhive: applied {len(applied)} migration(s): {names}; schema at version {version}", file=out)
+    else:
+        print(f"callhive: schema already at version {version}, nothing to apply", file=out)

@@ -1,0 +1,114 @@
+"""The engine's single ordered event stream.
+
+Every event the engine applies (from AMI, ARI, the HTTP API, its own timers) passes through `publish()`,
+which stamps the next `seq` and the receive time, hands the record to the batch writer, and fans it out to
+live subscribers (the wallboard). `publish()` is synchronous, so the order of calls is the order of `seq`:
+there is no await between stamping and queueing where another event could slip in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import Any, Protocol
+
+from engine.core.clock import Clock
+from engine.core.event_record import EventRecord, EventSource
+
+log = logging.getLogger(__name__)
+
+
+class RecordSink(Protocol):
+    def submit(self, record: EventRecord) -> None: ...
+
+
+class Subscription:
+    """A live view of the stream for one consumer. A consumer that falls `limit` events behind is cut off
+    (it can reload from the database by seq and subscribe again) rather than holding memory or slowing
+    the engine down."""
+
+    def __init__(self, stream: EventStream, limit: int) -> None:
+        self._stream = stream
+        self._queue: asyncio.Queue[EventRecord | None] = asyncio.Queue(maxsize=limit)
+        self.lagged = False
+
+    def _offer(self, record: EventRecord) -> None:
+        try:
+            self._queue.put_nowait(record)
+        except asyncio.QueueFull:
+            self.lagged = True
+            self._stream.unsubscribe(self)
+            self._close_now()
+
+    def _close_now(self) -> None:
+        # Make room for the end marker even when the queue is full: the consumer must learn it was cut off.
+        while self._queue.full():
+            self._queue.get_nowait()
+        self._queue.put_nowait(None)
+
+    async def __aiter__(self) -> AsyncIterator[EventRecord]:
+        while True:
+            item = await self._queue.get()
+            if item is None:
+                return
+            yield item
+
+    def close(self) -> None:
+        self._stream.unsubscribe(self)
+        self._close_now()
+
+
+class EventStream:
+    def __init__(self, clock: Clock, sink: RecordSink, last_seq: int = 0) -> None:
+        self._clock = clock
+        self._sink = sink
+        self._seq = last_seq
+        self._subscribers: list[Subscription] = []
+
+    @property
+    def last_seq(self) -> int:
+        return self._seq
+
+    def publish(
+        self,
+        source: EventSource,
+        type_: str,
+        *,
+        pbx_time: float | None = None,
+        call_id: str | None = None,
+        leg_id: str | None = None,
+        agent_id: str | None = None,
+        queue: str | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> EventRecord:
+        self._seq += 1
+        record = EventRecord(
+            seq=self._seq,
+            received_at=self._clock.now(),
+            source=source,
+            type=type_,
+            pbx_time=pbx_time,
+            call_id=call_id,
+            leg_id=leg_id,
+            agent_id=agent_id,
+            queue=queue,
+            body=body or {},
+        )
+        self._sink.submit(record)
+        for subscriber in list(self._subscribers):
+            subscriber._offer(record)
+        return record
+
+    def subscribe(self, limit: int = 1000) -> Subscription:
+        subscription = Subscription(self, limit)
+        self._subscribers.append(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        if subscription in self._subscribers:
+            self._subscribers.remove(subscription)
+
+    def close_subscriptions(self) -> None:
+        for subscriber in list(self._subscribers):
+            subscriber.close()
