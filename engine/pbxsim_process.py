@@ -48,7 +48,7 @@ async def run_pbxsim(settings: Settings, seed: int = 1) -> AsyncIterator[SimPort
     try:
         ports = await asyncio.wait_for(_read_ready(process), READY_TIMEOUT)
         yield ports
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise CallhiveError(f"pbxsim did not report ready within {READY_TIMEOUT:.0f} s") from None
     finally:
         await _stop(process)
@@ -72,6 +72,6 @@ async def _stop(process: asyncio.subprocess.Process) -> None:
     process.terminate()
     try:
         await asyncio.wait_for(process.wait(), STOP_TIMEOUT)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         process.kill()
         await process.wait()

@@ -31,7 +31,7 @@ class LiveFeed(Protocol):
     def subscribe(self) -> AsyncIterable[LiveRecord]: ...
 
 
-_SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("sockets")
+_SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("sockets", weakref.WeakSet)
 _FEED: web.AppKey[LiveFeed] = web.AppKey("feed")
 _PAGES: web.AppKey[jinja2.Environment] = web.AppKey("pages")
 
@@ -64,14 +64,15 @@ async def _live(request: web.Request) -> web.WebSocketResponse:
 
 
 async def _close_sockets(app: web.Application) -> None:
-    for socket in set(app[_SOCKETS]):
+    open_sockets: weakref.WeakSet[web.WebSocketResponse] = app[_SOCKETS]
+    for socket in list(open_sockets):
         await socket.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
 
 
 def create_wallboard(feed: LiveFeed) -> web.Application:
     app = web.Application()
     app[_FEED] = feed
-    app[_SOCKETS] = weakref.WeakSet()
+    app[_SOCKETS] = weakref.WeakSet[web.WebSocketResponse]()
     app[_PAGES] = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 from dataclasses import dataclass
 
@@ -30,7 +31,7 @@ async def probe_ami(settings: AmiSettings) -> Verdict:
         reader, writer = await asyncio.wait_for(
             asyncio.open_connection(settings.host, settings.port), settings.connect_timeout
         )
-    except (OSError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError) as exc:
         reason = "timed out" if isinstance(exc, asyncio.TimeoutError) else (exc.strerror or str(exc))
         return Verdict(
             False,
@@ -41,7 +42,7 @@ async def probe_ami(settings: AmiSettings) -> Verdict:
     try:
         # Asterisk answers a wrong secret only after about a second; allow for that beyond the connect timeout.
         return await asyncio.wait_for(_ami_login(reader, writer, settings), settings.connect_timeout + 3)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return Verdict(False, f"AMI at {where} did not answer the login in time", "is this port really AMI?")
     except (OSError, asyncio.IncompleteReadError):
         return Verdict(
@@ -49,10 +50,8 @@ async def probe_ami(settings: AmiSettings) -> Verdict:
         )
     finally:
         writer.close()
-        try:
+        with contextlib.suppress(OSError):
             await writer.wait_closed()
-        except OSError:
-            pass
 
 
 async def _ami_login(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, settings: AmiSettings) -> Verdict:
@@ -87,7 +86,8 @@ async def _ami_login(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
             if first(message, "Response") == "Success":
                 writer.write(encode([("Action", "Logoff")]))
                 await writer.drain()
-                return Verdict(True, f"logged in to AMI at {settings.host}:{settings.port} as {settings.username} ({banner})")
+                where = f"{settings.host}:{settings.port}"
+                return Verdict(True, f"logged in to AMI at {where} as {settings.username} ({banner})")
             said = first(message, "Message") or "refused"
             return Verdict(
                 False,
@@ -108,7 +108,7 @@ async def probe_ari(settings: AriSettings, timeout: float = 5.0) -> Verdict:
         ):
             body = await response.text()
             status = response.status
-    except (aiohttp.ClientConnectionError, asyncio.TimeoutError, OSError) as exc:
+    except (TimeoutError, aiohttp.ClientConnectionError, OSError) as exc:
         reason = "timed out" if isinstance(exc, asyncio.TimeoutError) else str(exc).split(" [")[-1].rstrip("]")
         return Verdict(
             False,

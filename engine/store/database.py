@@ -52,7 +52,7 @@ async def connect(dsn: str, *, application_name: str = "callhive", timeout: floa
         return await asyncpg.connect(
             dsn, timeout=timeout, server_settings={"application_name": application_name}
         )
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
         raise CallhiveError(f"cannot connect to PostgreSQL at {masked_url(dsn)}: {_reason(exc)}") from None
 
 

