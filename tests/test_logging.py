@@ -37,8 +37,11 @@ def test_one_json_line_per_event_with_bound_ids(captured: io.StringIO) -> None:
     log.info("outside")
     got = lines(captured)
     assert [entry["msg"] for entry in got] == ["agent answered", "bridged", "outside"]
-    assert got[0]["call_id"] == "call-7" and got[0]["agent_id"] == "1001" and got[0]["queue"] == "support"
-    assert got[1]["leg_id"] == "leg-2" and got[1]["call_id"] == "call-7"
+    assert got[0]["call_id"] == "call-7"
+    assert got[0]["agent_id"] == "1001"
+    assert got[0]["queue"] == "support"
+    assert got[1]["leg_id"] == "leg-2"
+    assert got[1]["call_id"] == "call-7"
     assert "call_id" not in got[2]
 
 
@@ -62,7 +65,9 @@ def test_registered_secret_is_masked_everywhere(captured: io.StringIO) -> None:
 
 def test_secret_repr_and_url_masking() -> None:
     secret = Secret("pa55word")
-    assert "pa55word" not in repr(secret) and "pa55word" not in str(secret) and "pa55word" not in f"{secret}"
+    assert "pa55word" not in repr(secret)
+    assert "pa55word" not in str(secret)
+    assert "pa55word" not in f"{secret}"
     assert masked_url("postgresql://app:pa55word@db.example:5432/cc") == "postgresql://app:***@db.example:5432/cc"
     assert masked_url("postgresql://app@db/cc") == "postgresql://app@db/cc"
 
@@ -91,6 +96,7 @@ def test_cli_never_prints_secrets() -> None:
     )
     output = result.stdout + result.stderr
     assert result.returncode == 1
-    assert "FAIL  database" in output and "app:***@127.0.0.1" in output
+    assert "FAIL  database" in output
+    assert "app:***@127.0.0.1" in output
     for secret in ("ami-s3cret-value", "ari-s3cret-value", "db-s3cret-value"):
         assert secret not in output

@@ -27,7 +27,7 @@ async def tables(conn: Any) -> set[str]:
 async def test_applies_all_then_nothing(db_conn: Any) -> None:
     first = await migrate(db_conn)
     assert [m.version for m in first] == [m.version for m in discover()]
-    assert EXPECTED_TABLES <= await tables(db_conn)
+    assert await tables(db_conn) >= EXPECTED_TABLES
     assert await current_version(db_conn) == len(discover())
     second = await migrate(db_conn)
     assert second == []

@@ -55,7 +55,8 @@ async def test_writer_keeps_stream_order_and_loses_nothing_on_close(database_url
         assert [r["seq"] for r in rows] == list(range(42, 92))
         assert [json.loads(r["body"])["n"] for r in rows] == list(range(50))
         received = [r["received_at"] for r in rows]
-        assert received == sorted(received) and len(set(received)) == 50
+        assert received == sorted(received)
+        assert len(set(received)) == 50
         assert rows[0]["pbx_time"].timestamp() == 1.5
         assert await last_seq(pool) == 91
     finally:
