@@ -49,15 +49,18 @@ async def test_demo_runs_everything_and_leaves_nothing_behind(tmp_path: Path) ->
     base = url.removesuffix("/wallboard/")
     helpers = processes_of(data_dir, demo.pid)
     names = " ".join(" ".join(p.cmdline()) for p in helpers)
-    assert "pbxsim" in names and "postgres" in names, names
+    assert "pbxsim" in names, names
+    assert "postgres" in names, names
 
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{base}/api/health") as response:
             health = await response.json()
-        assert health["database"] == "embedded" and health["status"] == "ok"
+        assert health["database"] == "embedded"
+        assert health["status"] == "ok"
         async with http.ws_connect(f"{url}live") as socket:
             hello = json.loads((await socket.receive(timeout=30)).data)
-            assert hello["type"] == "hello" and hello["snapshot"]["seq"] >= 1
+            assert hello["type"] == "hello"
+            assert hello["snapshot"]["seq"] >= 1
             # The demo stops by itself; its last event reaches the wallboard before the socket closes.
             seen = []
             async for message in socket:
