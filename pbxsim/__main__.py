@@ -1,0 +1,110 @@
+"""`python -m pbxsim`: run the simulator on the wall clock until SIGINT/SIGTERM.
+
+    python -m pbxsim --ami-port 5038 --ari-port 8088 --username callhive --secret callhive \\
+        [--host 127.0.0.1] [--seed N] [--ready-file PATH] [--log-level INFO]
+
+Credentials can also come from the environment (PBXSIM_AMI_USERNAME, PBXSIM_AMI_SECRET,
+PBXSIM_ARI_USERNAME, PBXSIM_ARI_PASSWORD), which keeps them out of process listings and lets AMI and ARI
+users differ, as they may on a real Asterisk; the environment wins over --username/--secret.
+
+Once both listeners are bound it prints exactly one line to stdout and flushes it:
+
+    {"ami_host": "127.0.0.1", "ami_port": 5038, "ari_host": "127.0.0.1", "ari_port": 8088, "pid": 4242}
+
+so a parent process (tests, the demo, benchmarks) can read stdout instead of polling; with port 0 this is
+also how it learns the ports. `--ready-file` writes the same JSON atomically (write + rename) for parents
+that prefer a file. Logs go to stderr, one line per event. SIGINT/SIGTERM stop both servers cleanly and the
+process exits 0 (1 if it cannot bind); it never forks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+from pbxsim.clock import WallClock
+from pbxsim.server import PbxSim, PbxSimConfig
+
+log = logging.getLogger("pbxsim")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m pbxsim", description="Simulated Asterisk 22 (AMI + ARI).")
+    parser.add_argument("--ami-port", type=int, default=5038, help="AMI TCP port (0 = pick a free one)")
+    parser.add_argument("--ari-port", type=int, default=8088, help="ARI HTTP port (0 = pick a free one)")
+    parser.add_argument("--username", default="callhive", help="AMI user and ARI user")
+    parser.add_argument("--secret", default="callhive", help="AMI secret and ARI password")
+    parser.add_argument("--host", default="127.0.0.1", help="address both servers bind to")
+    parser.add_argument("--seed", type=int, default=0, help="seed for every random choice")
+    parser.add_argument("--ready-file", type=Path, help="also write the ready JSON to this file")
+    parser.add_argument("--log-level", default="INFO", help="stdlib logging level for stderr")
+    return parser.parse_args(argv)
+
+
+def _write_ready_file(path: Path, payload: str) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(payload + "\n", encoding="utf-8")
+    temporary.replace(path)  # atomic: a reader never sees half a file
+
+
+async def run(args: argparse.Namespace) -> int:
+    config = PbxSimConfig(
+        ami_host=args.host,
+        ami_port=args.ami_port,
+        ami_username=os.environ.get("PBXSIM_AMI_USERNAME", args.username),
+        ami_secret=os.environ.get("PBXSIM_AMI_SECRET", args.secret),
+        ari_host=args.host,
+        ari_port=args.ari_port,
+        ari_username=os.environ.get("PBXSIM_ARI_USERNAME", args.username),
+        ari_password=os.environ.get("PBXSIM_ARI_PASSWORD", args.secret),
+        seed=args.seed,
+        clock=WallClock(),
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    sim = PbxSim(config)
+    try:
+        await sim.start()
+    except OSError as error:  # typically: port already in use
+        log.error("cannot start: %s", error)
+        return 1
+    try:
+        ready = json.dumps(
+            {
+                "ami_host": args.host,
+                "ami_port": sim.ami_port,
+                "ari_host": args.host,
+                "ari_port": sim.ari_port,
+                "pid": os.getpid(),
+            }
+        )
+        if args.ready_file is not None:
+            _write_ready_file(args.ready_file, ready)
+        print(ready, flush=True)
+        await stop.wait()
+        log.info("signal received, stopping")
+    finally:
+        await sim.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    return asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
