@@ -107,10 +107,13 @@ class Settings:
     source: str
 
     def secrets(self) -> list[Secret]:
+        """The credentials to mask in logs. A secret equal to a public name (a user or app name) is left
+        out: masking it would blank that name everywhere while hiding nothing."""
+        public = {self.ami.username, self.ari.username, self.ari.app, self.center.name}
         found = [self.ami.secret, self.ari.password]
         if self.database.url is not None:
             found.append(self.database.url)
-        return found
+        return [secret for secret in found if secret.reveal() not in public]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -230,13 +233,13 @@ SCHEMA: dict[str, dict[str, _Field]] = {
         "host": _Field(_nonempty, "127.0.0.1"),
         "port": _Field(_port, 5038),
         "username": _Field(_nonempty, "callhive"),
-        "secret": _Field(_secret, "callhive"),
+        "secret": _Field(_secret, "callhive-ami-secret"),
         "connect_timeout": _Field(_seconds, 5.0),
     },
     "ari": {
         "url": _Field(_http_url, "http://127.0.0.1:8088/ari"),
         "username": _Field(_nonempty, "callhive"),
-        "password": _Field(_secret, "callhive"),
+        "password": _Field(_secret, "callhive-ari-secret"),
         "app": _Field(_app_name, "callhive"),
     },
     "database": {

@@ -121,3 +121,10 @@ def test_example_file_sets_every_key_and_loads() -> None:
 def test_env_names_follow_section_and_key() -> None:
     assert env_name("ari", "app") == "CALLHIVE_ARI_APP"
     assert env_name("paths", "data_dir") == "CALLHIVE_PATHS_DATA_DIR"
+
+
+def test_secrets_to_mask_leave_out_public_names() -> None:
+    settings = load_settings(None, {"CALLHIVE_AMI_SECRET": "callhive", "CALLHIVE_ARI_PASSWORD": "long-ari-pw"})
+    assert [secret.reveal() for secret in settings.secrets()] == ["long-ari-pw"]
+    with_db = load_settings(None, {"DATABASE_URL": "postgresql://u:pw@h/db"})
+    assert "postgresql://u:pw@h/db" in [secret.reveal() for secret in with_db.secrets()]
