@@ -53,9 +53,10 @@ async def test_closed_port_wrong_password_and_good_setup(database_url: str, sim:
     good_ok, good = await doctor_lines(settings_for(database_url, sim.ami_port, sim.ari_port, "good-secret"))
 
     assert (closed_ok, wrong_ok, good_ok) == (False, False, True)
-    assert closed["ami"].startswith(f"FAIL  ami       cannot connect to AMI at 127.0.0.1:{port}")
+    assert closed["ami"].startswith(f"FAIL  ami       cannot connect to AMI at 127.0.0.1:{port}: connection refused")
     assert "fix: is Asterisk running" in closed["ami"]
-    assert closed["ari"].startswith(f"FAIL  ari       cannot reach ARI at http://127.0.0.1:{port}/ari")
+    ari_url = f"http://127.0.0.1:{port}/ari"
+    assert closed["ari"].startswith(f"FAIL  ari       cannot reach ARI at {ari_url}: connection refused")
     assert wrong["ami"].startswith("FAIL  ami       AMI login as 'hive' refused: Authentication failed")
     assert "fix: [ami] username/secret must match a [hive] user in manager.conf" in wrong["ami"]
     assert wrong["ari"].startswith("FAIL  ari       ARI refused user 'hive': 401")

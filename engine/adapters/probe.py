@@ -10,12 +10,24 @@ import asyncio
 import base64
 import contextlib
 import json
+import os
 from dataclasses import dataclass
 
 import aiohttp
 
 from engine.adapters.ami_frames import Framer, decode, encode, first
 from engine.config import AmiSettings, AriSettings
+
+
+def _network_reason(exc: BaseException) -> str:
+    """'connection refused' rather than asyncio's "Connect call failed ('127.0.0.1', 5038)"."""
+    if isinstance(exc, asyncio.TimeoutError):
+        return "timed out"
+    inner = getattr(exc, "os_error", exc)  # aiohttp wraps the OSError
+    errno = getattr(inner, "errno", None)
+    if isinstance(errno, int) and errno > 0:
+        return os.strerror(errno).lower()
+    return str(exc) or type(exc).__name__
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,10 +44,9 @@ async def probe_ami(settings: AmiSettings) -> Verdict:
             asyncio.open_connection(settings.host, settings.port), settings.connect_timeout
         )
     except (TimeoutError, OSError) as exc:
-        reason = "timed out" if isinstance(exc, asyncio.TimeoutError) else (exc.strerror or str(exc))
         return Verdict(
             False,
-            f"cannot connect to AMI at {where}: {reason}",
+            f"cannot connect to AMI at {where}: {_network_reason(exc)}",
             "is Asterisk running, with manager.conf [general] enabled = yes and bindaddr/port "
             "matching [ami] host/port?",
         )
@@ -109,10 +120,9 @@ async def probe_ari(settings: AriSettings, timeout: float = 5.0) -> Verdict:
             body = await response.text()
             status = response.status
     except (TimeoutError, aiohttp.ClientConnectionError, OSError) as exc:
-        reason = "timed out" if isinstance(exc, asyncio.TimeoutError) else str(exc).split(" [")[-1].rstrip("]")
         return Verdict(
             False,
-            f"cannot reach ARI at {settings.url}: {reason}",
+            f"cannot reach ARI at {settings.url}: {_network_reason(exc)}",
             "is http.conf enabled = yes with bindaddr/bindport matching [ari] url, and ari.conf enabled?",
         )
     if status == 401:
