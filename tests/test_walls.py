@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import REPO
 
 IO_FRAMEWORKS = {"asyncio", "aiohttp", "panoramisk", "asyncpg"}
-PURE_PACKAGES = ["engine/core"]
+PURE_PACKAGES = ["engine/core", "engine/pbx"]
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -64,13 +64,14 @@ def test_pbxsim_never_imports_engine() -> None:
 
 
 def test_pure_core_pulls_no_io_in_transitively() -> None:
-    """Importing every core module in a fresh interpreter loads none of the I/O frameworks."""
+    """Importing every pure module in a fresh interpreter loads none of the I/O frameworks."""
     import subprocess
     import sys
 
     modules = [
         ".".join(path.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__")
-        for path in sources("engine/core")
+        for package in PURE_PACKAGES
+        for path in sources(package)
     ]
     script = (
         "import importlib, sys\n"
