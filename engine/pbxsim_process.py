@@ -42,6 +42,7 @@ async def run_pbxsim(settings: Settings, seed: int = 1) -> AsyncIterator[SimPort
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "pbxsim",
         "--host", "127.0.0.1", "--ami-port", "0", "--ari-port", "0", "--seed", str(seed),
+        "--log-level", settings.logging.level.value.upper(),
         stdout=asyncio.subprocess.PIPE,
         env=env,
     )
