@@ -88,9 +88,10 @@ def test_any_sequence_keeps_the_invariants(triggers: list[StateTrigger | StatusT
             else:
                 agent = agent.with_status(trigger, float(step), "reason")
         except IllegalTransition:
-            table: dict[object, object] = STATE_TRANSITIONS if isinstance(trigger, StateTrigger) else STATUS_TRANSITIONS
-            current = before.state if isinstance(trigger, StateTrigger) else before.status
-            assert (current, trigger) not in table
+            if isinstance(trigger, StateTrigger):
+                assert (before.state, trigger) not in STATE_TRANSITIONS
+            else:
+                assert (before.status, trigger) not in STATUS_TRANSITIONS
             continue
         assert (agent.break_reason is not None) == (agent.status is AgentStatus.ON_BREAK)
         assert agent.offerable == (agent.status is AgentStatus.AVAILABLE and agent.state is AgentState.IDLE)
