@@ -1,0 +1,100 @@
+"""What happens to the ACD, in its own words (past tense). The runtime builds these from ARI/AMI events,
+the HTTP API and its timers; the ACD never sees the wire."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from engine.core.agent_fsm import StatusTrigger
+from engine.core.skills import SkillRequirement
+
+
+class LegFailure(StrEnum):
+    """Why an agent leg never answered (ARI ChannelDestroyed cause/tech_cause, or originate's 500)."""
+
+    NO_ANSWER = "no_answer"  # cause 19 / SIP 480, ring timeout
+    BUSY = "busy"  # cause 17 / SIP 486, busy or rejected
+    UNREACHABLE = "unreachable"  # cause 18 / SIP 408
+    CONGESTION = "congestion"  # cause 34 / SIP 503
+    NO_CONTACT = "no_contact"  # originate 500 "Allocation failed": the phone is not registered
+
+
+class DeviceState(StrEnum):
+    NOT_INUSE = "NOT_INUSE"
+    INUSE = "INUSE"
+    BUSY = "BUSY"
+    RINGING = "RINGING"
+    RINGINUSE = "RINGINUSE"
+    ONHOLD = "ONHOLD"
+    UNAVAILABLE = "UNAVAILABLE"
+    INVALID = "INVALID"
+    UNKNOWN = "UNKNOWN"
+
+
+@dataclass(frozen=True, slots=True)
+class CallEnqueued:
+    call_id: str
+    caller_leg: str
+    queue: str
+    priority: int = 0
+    skills: tuple[SkillRequirement, ...] = ()
+    caller_number: str = ""
+    caller_name: str = ""
+    # Kept from the first queue on overflow or transfer, so the caller keeps their place in line.
+    enqueued_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLegRinging:
+    leg_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLegAnswered:
+    leg_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLegFailed:
+    leg_id: str
+    failure: LegFailure
+
+
+@dataclass(frozen=True, slots=True)
+class LegHungUp:
+    """A caller leg or an agent leg that had answered is gone."""
+
+    leg_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentRequested:
+    """The agent or a supervisor asked for a status change (login, ready, break, logout)."""
+
+    agent_id: str
+    trigger: StatusTrigger
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceStateObserved:
+    endpoint: str
+    state: DeviceState
+
+
+@dataclass(frozen=True, slots=True)
+class ContactObserved:
+    endpoint: str
+    reachable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TimerFired:
+    key: tuple[str, str]
+
+
+AcdEvent = (
+    CallEnqueued | AgentLegRinging | AgentLegAnswered | AgentLegFailed | LegHungUp | AgentRequested
+    | DeviceStateObserved | ContactObserved | TimerFired
+)
