@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.core.acd import (
     Acd,
@@ -245,3 +247,86 @@ def test_hang_up_sweep_leaves_no_stuck_agent(hang_up_at: str) -> None:
     assert acd._legs == {}
     agent = acd.agents["1001"]
     assert agent.leg_id is None and agent.presence.state is AgentState.IDLE
+
+
+SKILL_NAMES = ["billing", "tech"]
+event_choice = st.tuples(st.integers(0, 6), st.integers(0, 50), st.integers(0, 100))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(event_choice, max_size=60))
+def test_no_waiting_call_is_left_with_a_free_qualifying_agent(steps: list[tuple[int, int, int]]) -> None:
+    """The incremental dispatch against a brute-force check, over random traffic: after every event,
+    every waiting call has no free agent of its queue who qualifies, and agents are consistent."""
+    queues = [QueueConfig("q0", strategy=Strategy.RING_ALL), QueueConfig("q1"), QueueConfig("q2")]
+    configs = [
+        AgentConfig(
+            f"a{n}", f"A{n}", f"PJSIP/a{n}", {SKILL_NAMES[n % 2]: 30 + 10 * n}, (f"q{n % 3}", f"q{(n + 1) % 3}")
+        )
+        for n in range(6)
+    ]
+    acd = Acd(queues, configs)
+    now = 0.0
+    calls = 0
+    for kind, pick, level in steps:
+        now += 1.0
+        agent_id = f"a{pick % 6}"
+        if kind == 0:
+            calls += 1
+            needs = (SkillRequirement(SKILL_NAMES[pick % 2], 1 + level % 100),) if level % 3 else ()
+            acd.handle(CallEnqueued(f"c{calls}", f"c{calls}-in", f"q{pick % 3}", level % 3, needs), now)
+        elif kind == 1:
+            trigger = [StatusTrigger.LOGIN, StatusTrigger.READY, StatusTrigger.BREAK, StatusTrigger.LOGOUT][level % 4]
+            logged_out = acd.agents[agent_id].presence.status is AgentStatus.LOGGED_OUT
+            if trigger in (StatusTrigger.READY, StatusTrigger.BREAK) and logged_out:
+                continue
+            acd.handle(AgentRequested(agent_id, trigger, "r"), now)
+        elif kind == 2:
+            acd.handle(ContactObserved(f"PJSIP/{agent_id}", reachable=level % 4 != 0), now)
+        elif kind in (3, 4, 5):
+            offers = [(leg, call) for call in acd.calls.values() for leg in call.offers]
+            connected = [call for call in acd.calls.values() if call.agent_leg is not None]
+            if kind == 3 and offers:
+                acd.handle(AgentLegAnswered(offers[pick % len(offers)][0]), now)
+            elif kind == 4 and offers:
+                acd.handle(AgentLegFailed(offers[pick % len(offers)][0], list(LegFailure)[level % 5]), now)
+            elif kind == 5 and connected:
+                call = connected[pick % len(connected)]
+                acd.handle(LegHungUp(call.caller_leg if level % 2 else str(call.agent_leg)), now)
+        elif acd.calls:
+            call = list(acd.calls.values())[pick % len(acd.calls)]
+            acd.handle(LegHungUp(call.caller_leg), now)
+        check_dispatch_invariant(acd)
+
+
+def check_dispatch_invariant(acd: Acd) -> None:
+    from engine.core.skills import match_score
+
+    busy_agents = {agent for call in acd.calls.values() for agent in call.offers.values()}
+    busy_agents |= {call.agent_id for call in acd.calls.values() if call.agent_id}
+    for agent_id, agent in acd.agents.items():
+        free = agent.presence.offerable and agent.reachable and not agent.device_busy
+        assert free == (agent_id in acd._free)
+        assert (agent.leg_id is not None) == (agent_id in busy_agents)
+        if agent.leg_id is None:
+            assert agent.presence.state in (AgentState.IDLE, AgentState.WRAP_UP)
+    for waiting in acd.waiting_calls():
+        call = acd.calls[waiting.call_id]
+        assert call.phase is CallPhase.WAITING and not call.offers
+        for agent_id in acd._members[call.queue]:
+            agent = acd.agents[agent_id]
+            if agent_id in acd._free:
+                assert match_score(agent.config.skills, call.skills) is None, (waiting, agent_id)
+
+
+def test_every_agent_freed_at_once_takes_a_waiting_call() -> None:
+    """A ring-all caller hangs up: all the agents it rang are free together, and each takes a waiting call."""
+    queues = [QueueConfig("all", strategy=Strategy.RING_ALL), QueueConfig("support")]
+    acd = Acd(queues, agents("1001", "1002", queues=("all", "support")))
+    ready(acd, "1001", "1002")
+    enqueue(acd, "ring", 1.0, queue="all")
+    enqueue(acd, "w1", 2.0)
+    enqueue(acd, "w2", 3.0)
+    out = acd.handle(LegHungUp("ring-caller"), 4.0)
+    assert sorted(o.call_id for o in of(out, OriginateAgentLeg)) == ["w1", "w2"]
+    assert acd.waiting_calls() == []

@@ -19,6 +19,7 @@ up a moment ago) are expected on a real PBX and are ignored, except an answer, w
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -108,6 +109,11 @@ class Acd:
         self.calls: dict[str, _Call] = {}
         self._legs: dict[str, str] = {}  # agent or caller leg -> call
         self._free: set[str] = set()
+        # Waiting calls per queue, kept sorted by the documented order (waiting.queue_order_key).
+        self._lines: dict[str, list[tuple[tuple[int, float, str], str]]] = {q.name: [] for q in queues}
+        # What changed since the last dispatch: agents who became free, calls that (re)joined a line.
+        self._freed: list[str] = []
+        self._joined: list[str] = []
         self._rr_cursor: dict[str, int] = {}
         self._members: dict[str, list[str]] = {q.name: [] for q in queues}
         for agent in agents:
@@ -135,8 +141,21 @@ class Acd:
         return out
 
     def waiting_calls(self, queue: str | None = None) -> list[WaitingCall]:
-        found = [self._as_waiting(c) for c in self.calls.values() if c.phase is CallPhase.WAITING]
-        return sorted((w for w in found if queue is None or w.queue == queue), key=queue_order_key)
+        names = [queue] if queue is not None else list(self._lines)
+        found = [self._as_waiting(self.calls[call_id]) for name in names for _key, call_id in self._lines[name]]
+        return sorted(found, key=queue_order_key)
+
+    def _wait(self, call: _Call) -> None:
+        call.phase = CallPhase.WAITING
+        bisect.insort(self._lines[call.queue], (queue_order_key(self._as_waiting(call)), call.call_id))
+        self._joined.append(call.call_id)
+
+    def _unwait(self, call: _Call) -> None:
+        line = self._lines[call.queue]
+        entry = (queue_order_key(self._as_waiting(call)), call.call_id)
+        index = bisect.bisect_left(line, entry)
+        if index < len(line) and line[index] == entry:
+            del line[index]
 
     # -- calls --------------------------------------------------------------------------------------------
     def _enqueued(self, event: CallEnqueued, now: float, out: list[AcdCommand]) -> None:
@@ -147,7 +166,7 @@ class Acd:
             event.call_id, event.caller_leg, event.queue, event.priority, event.skills, event.caller_number,
             event.caller_name, event.enqueued_at if event.enqueued_at is not None else now, now,
         )
-        position = 1 + len(self.waiting_calls(event.queue))
+        position = 1 + len(self._lines[event.queue])
         if queue.max_length is not None and position > queue.max_length:
             self._overflow_or_end(call, now, OverflowWhen.MAX_WAIT, out, "full")
             return
@@ -158,6 +177,7 @@ class Acd:
                 return
         self.calls[call.call_id] = call
         self._legs[call.caller_leg] = call.call_id
+        self._wait(call)
         out.append(StartMusic(call.caller_leg, queue.moh_class))
         out.append(Fact("CallerEnqueued", call.call_id, queue=queue.name, leg_id=call.caller_leg,
                         data={"position": position, "priority": call.priority, "caller": call.caller_number}))
@@ -209,7 +229,7 @@ class Acd:
         if trigger is StateTrigger.NO_ANSWER and too_many and agent.presence.status is AgentStatus.AVAILABLE:
             self._set_status(agent, StatusTrigger.BREAK, now, out, NO_ANSWER_REASON)
         if not call.offers:
-            call.phase = CallPhase.WAITING
+            self._wait(call)
             if call.overflow_due:
                 self._max_wait(call, now, out)
 
@@ -253,6 +273,8 @@ class Acd:
         self._forget(call, out)
 
     def _forget(self, call: _Call, out: list[AcdCommand]) -> None:
+        if call.phase is CallPhase.WAITING:
+            self._unwait(call)
         self.calls.pop(call.call_id, None)
         for leg in (call.caller_leg, call.agent_leg, *call.offers):
             if leg is not None:
@@ -269,6 +291,7 @@ class Acd:
         if call.phase is CallPhase.OFFERING:
             call.overflow_due = True  # let the ringing agent answer; decide when the offer fails
             return
+        self._unwait(call)
         self.calls.pop(call.call_id, None)
         self._legs.pop(call.caller_leg, None)
         out.append(CancelTimer(("relax", call.call_id)))
@@ -341,6 +364,8 @@ class Acd:
             call = self.calls.get(key)
             if call is not None:
                 self._arm_relaxation(call, now, out)
+                if call.phase is CallPhase.WAITING:
+                    self._joined.append(call.call_id)  # new agents may qualify now
 
     def _set_status(self, agent: _Agent, trigger: StatusTrigger, now: float, out: list[AcdCommand],
                     reason: str | None = None) -> None:
@@ -361,7 +386,9 @@ class Acd:
 
     def _refresh(self, agent: _Agent) -> None:
         if agent.presence.offerable and agent.reachable and not agent.device_busy:
-            self._free.add(agent.config.agent_id)
+            if agent.config.agent_id not in self._free:
+                self._free.add(agent.config.agent_id)
+                self._freed.append(agent.config.agent_id)
         else:
             self._free.discard(agent.config.agent_id)
 
@@ -385,29 +412,63 @@ class Acd:
         agent.leg_id = agent.call_id = None
 
     def _dispatch(self, now: float, out: list[AcdCommand]) -> None:
-        if not self._free:
-            return
-        for waiting in self.waiting_calls():
+        """Offer work incrementally. After every dispatch no waiting call has a free agent who qualifies
+        for it (until a relaxation timer says otherwise), so only what changed needs looking at: each agent
+        who just became free takes the best call of their queues (the documented cross-queue order), then
+        each call that just joined a line is offered to the free agents of its queue by its strategy."""
+        while self._freed or self._joined:
+            freed, self._freed = self._freed, []
+            joined, self._joined = self._joined, []
             if not self._free:
                 return
-            call = self.calls[waiting.call_id]
-            queue = self.queues[call.queue]
-            needs = relaxed(call.skills, queue.relaxations, now - call.enqueued_at)
-            candidates = []
-            for index, agent_id in enumerate(self._members[queue.name]):
-                if agent_id not in self._free:
-                    continue
-                agent = self.agents[agent_id]
-                score = match_score(agent.config.skills, needs)
-                if score is not None:
-                    # Idle for work since the later of: the last call ended, the agent became available.
-                    idle_since = max(agent.presence.state_since, agent.presence.status_since)
-                    candidates.append(Candidate(agent_id, idle_since, agent.calls_today, score, index))
-            chosen = pick_agents(queue.strategy, candidates, self._rr_cursor.get(queue.name, -1))
-            for agent_id in chosen:
-                self._offer(call, self.agents[agent_id], queue, now, out)
-            if chosen and queue.strategy is Strategy.ROUND_ROBIN:
-                self._rr_cursor[queue.name] = self._members[queue.name].index(chosen[0])
+            freed.sort(key=lambda a: (self._idle_since(self.agents[a]), a))
+            for agent_id in freed:
+                if agent_id in self._free:
+                    self._agent_takes_call(self.agents[agent_id], now, out)
+            waiting = [self.calls[c] for c in joined if c in self.calls]
+            for call in sorted(waiting, key=lambda c: queue_order_key(self._as_waiting(c))):
+                if call.phase is CallPhase.WAITING and self._free:
+                    self._offer_call(call, now, out)
+
+    def _agent_takes_call(self, agent: _Agent, now: float, out: list[AcdCommand]) -> None:
+        best: tuple[tuple[int, float, str], _Call] | None = None
+        for queue_name in agent.config.queues:
+            queue = self.queues[queue_name]
+            for key, call_id in self._lines[queue_name]:
+                if best is not None and key >= best[0]:
+                    break
+                call = self.calls[call_id]
+                needs = relaxed(call.skills, queue.relaxations, now - call.enqueued_at)
+                if match_score(agent.config.skills, needs) is not None:
+                    best = (key, call)
+                    break
+        if best is not None:
+            self._offer_call(best[1], now, out)
+
+    def _offer_call(self, call: _Call, now: float, out: list[AcdCommand]) -> None:
+        queue = self.queues[call.queue]
+        needs = relaxed(call.skills, queue.relaxations, now - call.enqueued_at)
+        candidates = []
+        for index, agent_id in enumerate(self._members[queue.name]):
+            if agent_id not in self._free:
+                continue
+            agent = self.agents[agent_id]
+            score = match_score(agent.config.skills, needs)
+            if score is not None:
+                candidates.append(Candidate(agent_id, self._idle_since(agent), agent.calls_today, score, index))
+        chosen = pick_agents(queue.strategy, candidates, self._rr_cursor.get(queue.name, -1))
+        if not chosen:
+            return
+        self._unwait(call)
+        for agent_id in chosen:
+            self._offer(call, self.agents[agent_id], queue, now, out)
+        if queue.strategy is Strategy.ROUND_ROBIN:
+            self._rr_cursor[queue.name] = self._members[queue.name].index(chosen[0])
+
+    @staticmethod
+    def _idle_since(agent: _Agent) -> float:
+        # Idle for work since the later of: the last call ended, the agent became available.
+        return max(agent.presence.state_since, agent.presence.status_since)
 
     def _offer(self, call: _Call, agent: _Agent, queue: QueueConfig, now: float, out: list[AcdCommand]) -> None:
         call.legs_made += 1
