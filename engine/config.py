@@ -80,6 +80,7 @@ class HttpSettings:
 class PathSettings:
     data_dir: Path
     ivr_flows: Path
+    center: Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +253,7 @@ SCHEMA: dict[str, dict[str, _Field]] = {
     "paths": {
         "data_dir": _Field(_path, "var"),
         "ivr_flows": _Field(_path, "ivr_flows"),
+        "center": _Field(_path, "center.yaml"),
     },
     "center": {
         "name": _Field(_nonempty, "callhive"),
