@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import aiohttp
 
-from engine.adapters.ami_frames import Framer, decode, encode, first
+from engine.adapters.ami.frames import Framer, decode, encode, first
 from engine.config import AmiSettings, AriSettings
 
 

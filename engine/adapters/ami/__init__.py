@@ -1,0 +1,13 @@
+"""The AMI adapter: panoramisk's protocol as the socket, typed events out, typed commands in."""
+
+from engine.adapters.ami.client import DEFAULT_EXCLUDED_EVENTS, AmiClient, Backoff
+from engine.pbx.ami_commands import AmiActionError, AuthenticationFailed, ConnectionLost
+
+__all__ = [
+    "DEFAULT_EXCLUDED_EVENTS",
+    "AmiActionError",
+    "AmiClient",
+    "AuthenticationFailed",
+    "Backoff",
+    "ConnectionLost",
+]
