@@ -1,7 +1,7 @@
 """The running engine: database, ordered event stream, batch writer and HTTP server, under one TaskGroup.
 
 `Engine.run(stop)` returns when `stop` is set, after the last events are written. The AMI and ARI
-adapters and the ACD plug into the same TaskGroup and publish into the same stream.
+clients (pbx_link.py) run inside it and publish into the same stream.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from engine.clock import RuntimeClock
 from engine.config import Settings
 from engine.core.event_record import EventRecord, EventSource
 from engine.http.server import create_http_app, serve_http
+from engine.pbx_link import PbxLink
 from engine.runtime import EventStream
 from engine.store.database import Database
 from engine.store.event_writer import EventWriter, last_seq
@@ -57,24 +58,38 @@ class Engine:
         }
 
     async def run(self, stop: asyncio.Event, on_listening: Callable[[str], None] | None = None) -> None:
+        """Run until `stop` is set (or a fatal error: a refused login, a replaced ARI app); the events of the
+        run are all written before this returns, whichever way it ends."""
         self.stream = EventStream(self.clock, self.writer, await last_seq(self.db.pool))
-        http_app = create_http_app(self.status, _Feed(self), self.db.pool)
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(self.writer.run(), name="event-writer")
             try:
-                async with serve_http(http_app, self.settings.http.host, self.settings.http.port) as url:
-                    self.url = url
-                    self.stream.publish(
-                        EventSource.ENGINE,
-                        "EngineStarted",
-                        body={"app": self.settings.ari.app, "http": url, "config": self.settings.source},
-                    )
-                    log.info("engine running", extra={"fields": {"http": url, "app": self.settings.ari.app}})
-                    if on_listening is not None:
-                        on_listening(url)
-                    await stop.wait()
-                    self.stream.publish(EventSource.ENGINE, "EngineStopping", body={})
-                    self.stream.close_subscriptions()
+                await self._serve(stop, on_listening)
             finally:
+                self.stream.close_subscriptions()
                 self.writer.close()
         log.info("engine stopped", extra={"fields": {"events_written": self.writer.written}})
+
+    async def _serve(self, stop: asyncio.Event, on_listening: Callable[[str], None] | None) -> None:
+        http_app = create_http_app(self.status, _Feed(self), self.db.pool)
+        async with serve_http(http_app, self.settings.http.host, self.settings.http.port) as url:
+            self.url = url
+            self.stream.publish(
+                EventSource.ENGINE,
+                "EngineStarted",
+                body={"app": self.settings.ari.app, "http": url, "config": self.settings.source},
+            )
+            log.info("engine running", extra={"fields": {"http": url, "app": self.settings.ari.app}})
+            if on_listening is not None:
+                on_listening(url)
+            link = PbxLink(self.settings, self.clock, self.stream)
+            try:
+                async with asyncio.TaskGroup() as tasks:
+                    tasks.create_task(link.run(), name="pbx-link")
+                    await stop.wait()
+                    self.stream.publish(EventSource.ENGINE, "EngineStopping", body={})
+                    await link.close()
+                self.stream.publish(EventSource.ENGINE, "EngineStopped", body={})
+            finally:
+                # Before the HTTP server stops: its live sockets end when their subscription does.
+                self.stream.close_subscriptions()

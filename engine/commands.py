@@ -36,8 +36,6 @@ async def serve(settings: Settings, out: TextIO) -> None:
 async def demo(settings: Settings, duration: float | None, out: TextIO) -> None:
     stop = asyncio.Event()
     stop_on_signals(stop)
-    if duration is not None:
-        asyncio.get_running_loop().call_later(duration, stop.set)
     async with run_pbxsim(settings) as sim:
         settings = dataclasses.replace(
             settings,
@@ -49,6 +47,9 @@ async def demo(settings: Settings, duration: float | None, out: TextIO) -> None:
             engine = Engine(settings, db, WallClock())
 
             def announce(url: str) -> None:
+                # The duration counts from when everything is up, not from the command's start.
+                if duration is not None:
+                    asyncio.get_running_loop().call_later(duration, stop.set)
                 until = f"for {duration:g} s" if duration is not None else "until Ctrl-C"
                 print(f"callhive demo: wallboard at {url}/wallboard/ ({until})", file=out, flush=True)
 

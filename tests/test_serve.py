@@ -54,7 +54,7 @@ async def test_serve_runs_holds_the_app_and_stops_cleanly(database_url: str, db_
         assert await wait_process(first) == 0
 
     types = [row["type"] for row in await db_conn.fetch("SELECT type FROM events ORDER BY seq")]
-    assert types == ["EngineStarted", "EngineStopping"]
+    assert types == ["EngineStarted", "EngineStopping", "EngineStopped"]
 
     # A restart continues the stream where it stopped.
     again = await start_serve(database_url)
@@ -62,4 +62,4 @@ async def test_serve_runs_holds_the_app_and_stops_cleanly(database_url: str, db_
     again.send_signal(signal.SIGINT)
     assert await wait_process(again) == 0
     seqs = [row["seq"] for row in await db_conn.fetch("SELECT seq FROM events ORDER BY seq")]
-    assert seqs == [1, 2, 3, 4]
+    assert seqs == list(range(1, 7))
