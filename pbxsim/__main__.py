@@ -1,7 +1,7 @@
 """`python -m pbxsim`: run the simulator on the wall clock until SIGINT/SIGTERM.
 
     python -m pbxsim --ami-port 5038 --ari-port 8088 --username callhive --secret callhive \\
-        [--host 127.0.0.1] [--seed N] [--ready-file PATH] [--log-level INFO]
+        [--host 127.0.0.1] [--seed N] [--recordings-dir DIR] [--ready-file PATH] [--log-level INFO]
 
 Credentials can also come from the environment (PBXSIM_AMI_USERNAME, PBXSIM_AMI_SECRET,
 PBXSIM_ARI_USERNAME, PBXSIM_ARI_PASSWORD), which keeps them out of process listings and lets AMI and ARI
@@ -42,6 +42,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--secret", default="callhive", help="AMI secret and ARI password")
     parser.add_argument("--host", default="127.0.0.1", help="address both servers bind to")
     parser.add_argument("--seed", type=int, default=0, help="seed for every random choice")
+    parser.add_argument("--recordings-dir", type=Path, help="where ARI recordings go (default: a temporary dir)")
     parser.add_argument("--ready-file", type=Path, help="also write the ready JSON to this file")
     parser.add_argument("--log-level", default="INFO", help="stdlib logging level for stderr")
     return parser.parse_args(argv)
@@ -65,6 +66,7 @@ async def run(args: argparse.Namespace) -> int:
         ari_password=os.environ.get("PBXSIM_ARI_PASSWORD", args.secret),
         seed=args.seed,
         clock=WallClock(),
+        recordings_dir=args.recordings_dir,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

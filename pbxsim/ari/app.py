@@ -9,9 +9,10 @@ Request pipeline, mirroring res_ari.c `ari_handle_http()`:
 3. Route. Unknown path -> 404 `{"message":"Resource not found"}` (recorded); a known path with a method it
    does not support -> 405 `{"message":"Invalid method"}` (res_ari.c, not recorded).
 
-Routes so far: `GET /ari/asterisk/info` (the AsteriskInfo model of ari-api-docs/asterisk.json, values as
-recorded in ari_stasis_flow.rest.jsonl) and `GET /ari/events` (see `pbxsim.ari.events`). New resources are
-`router.add_*` lines in `build_app()`.
+Routes: `GET /ari/asterisk/info` (the AsteriskInfo model of ari-api-docs/asterisk.json, values as
+recorded in ari_stasis_flow.rest.jsonl), `GET /ari/events` (see `pbxsim.ari.events`), and the `ROUTES`
+tables of `channels`, `bridges` and `resources` over the call model (each handler wrapped so a model
+refusal becomes its recorded answer). `AriDispatcher` connects the model's event bus to the sockets.
 """
 
 from __future__ import annotations
@@ -23,9 +24,12 @@ from typing import Any
 
 from aiohttp import web
 
-from pbxsim.ari import http
+from pbxsim.ari import bridges, channels, http, resources
+from pbxsim.ari.dispatch import AriDispatcher
 from pbxsim.ari.events import EventSockets
+from pbxsim.ari.routing import MODEL_KEY, refusals
 from pbxsim.core import Core, iso_millis
+from pbxsim.model import CallModel
 
 log = logging.getLogger("pbxsim.ari")
 
@@ -98,13 +102,16 @@ async def ari_middleware(request: web.Request, handler: _AriHandler) -> web.Stre
     return response
 
 
-def build_app(core: Core, sockets: EventSockets, username: str, password: str) -> web.Application:
+def build_app(core: Core, sockets: EventSockets, username: str, password: str, model: CallModel) -> web.Application:
     app = web.Application(middlewares=[ari_middleware])
     app[CORE_KEY] = core
     app[SOCKETS_KEY] = sockets
     app[CREDENTIALS_KEY] = (username, password)
-    app.router.add_get("/ari/asterisk/info", get_asterisk_info)
-    app.router.add_get("/ari/events", sockets.handle)
+    app[MODEL_KEY] = model
+    app.router.add_get("/ari/asterisk/info", get_asterisk_info, allow_head=False)
+    app.router.add_get("/ari/events", sockets.handle, allow_head=False)
+    for method, path, handler in [*channels.ROUTES, *bridges.ROUTES, *resources.ROUTES]:
+        app.router.add_route(method, path, refusals(handler))
 
     async def close_sockets(_app: web.Application) -> None:
         await sockets.close_all()
@@ -116,9 +123,10 @@ def build_app(core: Core, sockets: EventSockets, username: str, password: str) -
 class AriServer:
     """Binds the ARI app on host:port (0 = any free port) and tears it down cleanly."""
 
-    def __init__(self, core: Core, host: str, port: int, username: str, password: str) -> None:
+    def __init__(self, core: Core, host: str, port: int, username: str, password: str, model: CallModel) -> None:
         self.sockets = EventSockets(core)
-        self._app = build_app(core, self.sockets, username, password)
+        self.dispatcher = AriDispatcher(model, self.sockets)
+        self._app = build_app(core, self.sockets, username, password, model)
         self._host = host
         self._port = port
         self._runner: web.AppRunner | None = None
