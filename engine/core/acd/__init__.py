@@ -10,6 +10,7 @@ from engine.core.acd.commands import (
     SendToVoicemail,
     StartMusic,
     StartTimer,
+    TearDownBridge,
 )
 from engine.core.acd.config import AgentConfig, OverflowRule, OverflowTarget, OverflowWhen, QueueConfig
 from engine.core.acd.events import (
@@ -29,8 +30,33 @@ from engine.core.acd.events import (
 from engine.core.acd.machine import Acd, CallPhase
 
 __all__ = [
-    "Acd", "AcdCommand", "AcdEvent", "AgentConfig", "AgentLegAnswered", "AgentLegFailed", "AgentLegRinging",
-    "AgentRequested", "BridgeLegs", "CallEnqueued", "CallPhase", "CancelTimer", "ContactObserved", "DeviceState",
-    "DeviceStateObserved", "Fact", "HangUpLeg", "LegFailure", "LegHungUp", "OriginateAgentLeg", "OverflowRule",
-    "OverflowTarget", "OverflowWhen", "QueueConfig", "SendToVoicemail", "StartMusic", "StartTimer", "TimerFired",
+    "Acd",
+    "AcdCommand",
+    "AcdEvent",
+    "AgentConfig",
+    "AgentLegAnswered",
+    "AgentLegFailed",
+    "AgentLegRinging",
+    "AgentRequested",
+    "BridgeLegs",
+    "CallEnqueued",
+    "CallPhase",
+    "CancelTimer",
+    "ContactObserved",
+    "DeviceState",
+    "DeviceStateObserved",
+    "Fact",
+    "HangUpLeg",
+    "LegFailure",
+    "LegHungUp",
+    "OriginateAgentLeg",
+    "OverflowRule",
+    "OverflowTarget",
+    "OverflowWhen",
+    "QueueConfig",
+    "SendToVoicemail",
+    "StartMusic",
+    "StartTimer",
+    "TearDownBridge",
+    "TimerFired",
 ]

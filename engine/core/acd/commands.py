@@ -43,6 +43,13 @@ class BridgeLegs:
 
 
 @dataclass(frozen=True, slots=True)
+class TearDownBridge:
+    """The call is over: its bridge goes too (no orphan bridges on the PBX)."""
+
+    bridge_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class SendToVoicemail:
     call_id: str
     caller_leg: str
@@ -72,4 +79,7 @@ class Fact:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-AcdCommand = OriginateAgentLeg | HangUpLeg | StartMusic | BridgeLegs | SendToVoicemail | StartTimer | CancelTimer | Fact
+AcdCommand = (
+    OriginateAgentLeg | HangUpLeg | StartMusic | BridgeLegs | TearDownBridge | SendToVoicemail
+    | StartTimer | CancelTimer | Fact
+)

@@ -33,6 +33,7 @@ from engine.core.acd.commands import (
     SendToVoicemail,
     StartMusic,
     StartTimer,
+    TearDownBridge,
 )
 from engine.core.acd.config import AgentConfig, OverflowRule, OverflowTarget, OverflowWhen, QueueConfig
 from engine.core.acd.events import (
@@ -61,6 +62,10 @@ _MISSES = {LegFailure.NO_ANSWER, LegFailure.BUSY}
 _UNREACHABLE = {LegFailure.UNREACHABLE, LegFailure.NO_CONTACT}
 # Device states that mean the phone is in use by something.
 _DEVICE_BUSY = {DeviceState.INUSE, DeviceState.BUSY, DeviceState.RINGING, DeviceState.RINGINUSE, DeviceState.ONHOLD}
+
+
+def bridge_of(call_id: str) -> str:
+    return f"{call_id}-bridge"
 
 
 class CallPhase(StrEnum):
@@ -209,7 +214,7 @@ class Acd:
         self._set_state(agent, StateTrigger.ANSWER, now, out)
         out.append(CancelTimer(("max_wait", call.call_id)))
         out.append(CancelTimer(("relax", call.call_id)))
-        out.append(BridgeLegs(call.call_id, f"{call.call_id}-bridge", call.caller_leg, event.leg_id))
+        out.append(BridgeLegs(call.call_id, bridge_of(call.call_id), call.caller_leg, event.leg_id))
         out.append(Fact("AgentConnected", call.call_id, agent.config.agent_id, call.queue, event.leg_id,
                         {"wait_s": round(now - call.entered_queue_at, 3)}))
 
@@ -259,6 +264,7 @@ class Acd:
         other = call.agent_leg if by == "caller" else call.caller_leg
         if other is not None:
             out.append(HangUpLeg(other, f"{by} hung up"))
+        out.append(TearDownBridge(bridge_of(call.call_id)))
         talk = now - call.answered_at if call.answered_at is not None else 0.0
         out.append(Fact("CallCompleted", call.call_id, call.agent_id, call.queue, data={
             "by": by, "talk_s": round(talk, 3)}))
