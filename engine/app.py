@@ -11,11 +11,13 @@ import logging
 from collections.abc import AsyncIterable, Callable
 from typing import Any
 
+from engine.center_config import CenterConfig
 from engine.clock import RuntimeClock
 from engine.config import Settings
 from engine.core.event_record import EventRecord, EventSource
 from engine.http.server import create_http_app, serve_http
 from engine.pbx_link import PbxLink
+from engine.routing.runtime import AcdRuntime
 from engine.runtime import EventStream
 from engine.store.database import Database
 from engine.store.event_writer import EventWriter, last_seq
@@ -37,8 +39,10 @@ class _Feed:
 
 
 class Engine:
-    def __init__(self, settings: Settings, db: Database, clock: RuntimeClock) -> None:
+    def __init__(self, settings: Settings, center: CenterConfig, db: Database, clock: RuntimeClock) -> None:
         self.settings = settings
+        self.center = center
+        self.acd: AcdRuntime | None = None
         self.db = db
         self.clock = clock
         self.writer = EventWriter(db.pool)
@@ -60,7 +64,7 @@ class Engine:
     async def run(self, stop: asyncio.Event, on_listening: Callable[[str], None] | None = None) -> None:
         """Run until `stop` is set (or a fatal error: a refused login, a replaced ARI app); the events of the
         run are all written before this returns, whichever way it ends."""
-        self.stream = EventStream(self.clock, self.writer, await last_seq(self.db.pool))
+        self.stream.resume_after(await last_seq(self.db.pool))
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(self.writer.run(), name="event-writer")
             try:
@@ -71,7 +75,7 @@ class Engine:
         log.info("engine stopped", extra={"fields": {"events_written": self.writer.written}})
 
     async def _serve(self, stop: asyncio.Event, on_listening: Callable[[str], None] | None) -> None:
-        http_app = create_http_app(self.status, _Feed(self), self.db.pool)
+        http_app = create_http_app(self.status, _Feed(self), self.db.pool, lambda: self.acd)
         async with serve_http(http_app, self.settings.http.host, self.settings.http.port) as url:
             self.url = url
             self.stream.publish(
@@ -83,11 +87,17 @@ class Engine:
             if on_listening is not None:
                 on_listening(url)
             link = PbxLink(self.settings, self.clock, self.stream)
+            self.acd = AcdRuntime(self.center, self.settings.ari.app, self.clock, self.stream, link.ari,
+                                  self.settings.center.timezone)
+            link.ami_listeners.append(self.acd.on_ami)
+            link.ari_listeners.append(self.acd.on_ari)
             try:
                 async with asyncio.TaskGroup() as tasks:
                     tasks.create_task(link.run(), name="pbx-link")
+                    tasks.create_task(self.acd.run(), name="acd")
                     await stop.wait()
                     self.stream.publish(EventSource.ENGINE, "EngineStopping", body={})
+                    self.acd.close()
                     await link.close()
                 self.stream.publish(EventSource.ENGINE, "EngineStopped", body={})
             finally:

@@ -42,6 +42,26 @@ def _parser() -> argparse.ArgumentParser:
     verbs.add_parser("doctor", help="check config, database, AMI login and ARI, with fix hints",
                      description="Check config, database, AMI login and ARI; one line per check.")
 
+    agent = verbs.add_parser("agent", help="agents: list, login, ready, break, logout (on a running engine)",
+                             description="Agent actions, sent to the running engine's HTTP API.")
+    agent_verbs = agent.add_subparsers(dest="agent_command", metavar="ACTION", required=True)
+    agent_verbs.add_parser("list", help="every agent with status, state and phone",
+                           description="List every agent with status, state and phone.")
+    for action, text in (("login", "log an agent in"), ("ready", "make an agent available (ends wrap-up)"),
+                         ("logout", "log an agent out")):
+        verb = agent_verbs.add_parser(action, help=text, description=text.capitalize() + ".")
+        verb.add_argument("agent_id", metavar="AGENT")
+    pause = agent_verbs.add_parser("break", help="put an agent on break with a reason",
+                                   description="Put an agent on break with a reason code.")
+    pause.add_argument("agent_id", metavar="AGENT")
+    pause.add_argument("reason", help="reason code, e.g. lunch, training")
+
+    queue = verbs.add_parser("queue", help="queue statistics (on a running engine)",
+                             description="Queue statistics from the running engine.")
+    queue_verbs = queue.add_subparsers(dest="queue_command", metavar="ACTION", required=True)
+    queue_verbs.add_parser("stats", help="waiting calls and today's KPIs per queue",
+                           description="Waiting calls, agents and today's KPIs per queue.")
+
     asterisk = verbs.add_parser("asterisk", help="Asterisk configuration",
                                 description="Asterisk configuration helpers.")
     asterisk_verbs = asterisk.add_subparsers(dest="asterisk_command", metavar="ACTION", required=True)
@@ -90,11 +110,32 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         from engine.doctor import run_doctor
 
         return 0 if _run(run_doctor(settings, sys.stdout)) else 1
+    elif args.command == "agent":
+        return int(_run(_agent_command(settings, args)))
+    elif args.command == "queue":
+        from engine.api_client import call_api, print_queues
+
+        print_queues(_run(call_api(settings, "GET", "/api/queues"))["queues"], sys.stdout)
     elif args.command == "asterisk":
         from engine.asterisk import render_asterisk_config
 
         for path in render_asterisk_config(settings, args.output):
             print(path)
+    return 0
+
+
+async def _agent_command(settings: Settings, args: argparse.Namespace) -> int:
+    import time
+
+    from engine.api_client import call_api, print_agents
+
+    if args.agent_command == "list":
+        print_agents((await call_api(settings, "GET", "/api/agents"))["agents"], time.time(), sys.stdout)
+        return 0
+    body = {"reason": args.reason} if args.agent_command == "break" else None
+    agent = (await call_api(settings, "POST", f"/api/agents/{args.agent_id}/{args.agent_command}", body))["agent"]
+    reason = f" ({agent['break_reason']})" if agent.get("break_reason") else ""
+    print(f"agent {agent['id']}: {agent['status']}{reason}, {agent['state']}")
     return 0
 
 

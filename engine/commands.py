@@ -9,6 +9,7 @@ import signal
 from typing import TextIO
 
 from engine.app import Engine
+from engine.center_config import load_center_config
 from engine.clock import WallClock
 from engine.config import Settings
 from engine.pbxsim_process import run_pbxsim
@@ -28,14 +29,16 @@ def stop_on_signals(stop: asyncio.Event) -> None:
 async def serve(settings: Settings, out: TextIO) -> None:
     stop = asyncio.Event()
     stop_on_signals(stop)
+    center = load_center_config(settings.paths.center)
     async with open_database(settings) as db, hold_app_lock(db.dsn, settings.ari.app):
-        engine = Engine(settings, db, WallClock())
+        engine = Engine(settings, center, db, WallClock())
         await engine.run(stop, on_listening=lambda url: print(f"callhive: serving on {url}", file=out, flush=True))
 
 
 async def demo(settings: Settings, duration: float | None, out: TextIO) -> None:
     stop = asyncio.Event()
     stop_on_signals(stop)
+    center = load_center_config(settings.paths.center)
     async with run_pbxsim(settings) as sim:
         settings = dataclasses.replace(
             settings,
@@ -44,7 +47,7 @@ async def demo(settings: Settings, duration: float | None, out: TextIO) -> None:
         )
         log.info("pbxsim running", extra={"fields": {"ami_port": sim.ami_port, "ari_port": sim.ari_port}})
         async with open_database(settings) as db, hold_app_lock(db.dsn, settings.ari.app):
-            engine = Engine(settings, db, WallClock())
+            engine = Engine(settings, center, db, WallClock())
 
             def announce(url: str) -> None:
                 # The duration counts from when everything is up, not from the command's start.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -36,7 +37,8 @@ log = logging.getLogger(__name__)
 
 
 def _leg_of(event: Any) -> str | None:
-    channel = getattr(event, "channel", None)
+    # Most events name their channel `channel`; ARI's Dial names the dialled one `peer`.
+    channel = getattr(event, "channel", None) or getattr(event, "peer", None)
     if channel is None:
         return None
     leg = getattr(channel, "uniqueid", None) or getattr(channel, "id", None)
@@ -53,16 +55,23 @@ class PbxLink:
         self._stream = stream
         self.ami = AmiClient(settings.ami, clock, self._on_ami, resync=self._resync_ami)
         self.ari = AriClient(settings.ari, clock, self._on_ari)
+        # Who acts on the events once they are in the stream (the ACD runtime), in the order they arrived.
+        self.ami_listeners: list[Callable[[AmiStreamItem], None]] = []
+        self.ari_listeners: list[Callable[[AriEvent], None]] = []
 
     def _on_ami(self, event: AmiStreamItem) -> None:
         name = event.name if isinstance(event, UnknownAmiEvent) else type(event).__name__
         self._stream.publish(EventSource.AMI, name, leg_id=_leg_of(event), body=to_json(event))
+        for listener in self.ami_listeners:
+            listener(event)
 
     def _on_ari(self, event: AriEvent) -> None:
         name = event.type if isinstance(event, UnknownAriEvent) else type(event).__name__
         self._stream.publish(
             EventSource.ARI, name, pbx_time=_pbx_time(event), leg_id=_leg_of(event), body=to_json(event)
         )
+        for listener in self.ari_listeners:
+            listener(event)
 
     async def _resync_ami(self, client: AmiClient) -> None:
         # The items of each list arrive on the stream as events; the results need no handling here.

@@ -70,6 +70,12 @@ class EventStream:
     def last_seq(self) -> int:
         return self._seq
 
+    def resume_after(self, seq: int) -> None:
+        """Continue the stored stream: the next event gets `seq + 1`. Only before the first publish."""
+        if self._seq > seq:
+            raise ValueError(f"the stream is already at seq {self._seq}")
+        self._seq = seq
+
     def publish(
         self,
         source: EventSource,

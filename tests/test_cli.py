@@ -8,7 +8,11 @@ import pytest
 
 from tests.conftest import REPO, cli_env
 
-VERBS = [["serve"], ["demo"], ["db"], ["db", "migrate"], ["doctor"], ["asterisk"], ["asterisk", "render"]]
+VERBS = [
+    ["serve"], ["demo"], ["db"], ["db", "migrate"], ["doctor"], ["asterisk"], ["asterisk", "render"], ["agent"],
+    ["agent", "list"], ["agent", "login"], ["agent", "ready"], ["agent", "break"], ["agent", "logout"], ["queue"],
+    ["queue", "stats"],
+]
 
 
 def callhive(*args: str, env: dict[str, str] | None = None, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
@@ -21,7 +25,7 @@ def callhive(*args: str, env: dict[str, str] | None = None, cwd: Path = REPO) ->
 def test_help_lists_every_command() -> None:
     result = callhive("--help")
     assert result.returncode == 0
-    for verb in ("serve", "demo", "db", "doctor", "asterisk"):
+    for verb in ("serve", "demo", "db", "doctor", "asterisk", "agent", "queue"):
         assert f"    {verb} " in result.stdout
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from engine.errors import CallhiveError
+from engine.http.control import ControlProvider, add_control_routes
 from wallboard import LiveFeed, create_wallboard
 
 StatusProvider = Callable[[], dict[str, Any]]
@@ -47,8 +48,9 @@ async def _to_wallboard(_request: web.Request) -> web.Response:
     raise web.HTTPFound("/wallboard/")
 
 
-def create_http_app(status: StatusProvider, feed: LiveFeed, pool: Any) -> web.Application:
+def create_http_app(status: StatusProvider, feed: LiveFeed, pool: Any, control: ControlProvider) -> web.Application:
     app = web.Application()
+    add_control_routes(app, control)
     app[_STATUS] = status
     app[_POOL] = pool
     app.router.add_get("/", _to_wallboard)

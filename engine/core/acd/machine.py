@@ -145,6 +145,9 @@ class Acd:
         self._dispatch(now, out)
         return out
 
+    def members(self, queue: str) -> tuple[str, ...]:
+        return tuple(self._members[queue])
+
     def waiting_calls(self, queue: str | None = None) -> list[WaitingCall]:
         names = [queue] if queue is not None else list(self._lines)
         found = [self._as_waiting(self.calls[call_id]) for name in names for _key, call_id in self._lines[name]]

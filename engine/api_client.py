@@ -1,0 +1,63 @@
+"""`callhive agent ...` and `callhive queue stats`: the CLI talks to a running engine over its HTTP API."""
+
+from __future__ import annotations
+
+from typing import Any, TextIO
+
+import aiohttp
+
+from engine.config import Settings
+from engine.errors import CallhiveError
+
+
+async def call_api(settings: Settings, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    if settings.http.port == 0:
+        raise CallhiveError("[http] port is 0 (chosen at start); set the engine's real port with CALLHIVE_HTTP_PORT")
+    url = f"http://{settings.http.host}:{settings.http.port}{path}"
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
+            session.request(method, url, json=body) as response,
+        ):
+            payload = await response.json(content_type=None)
+            if response.status >= 400:
+                message = payload.get("error") if isinstance(payload, dict) else None
+                raise CallhiveError(message or f"{method} {path} answered {response.status}")
+            return payload
+    except (TimeoutError, aiohttp.ClientConnectionError) as exc:
+        reason = type(exc).__name__
+        raise CallhiveError(f"no engine answering at {url} ({reason}); is `callhive serve` running?") from None
+
+
+def _since(seconds: float, now: float) -> str:
+    elapsed = max(0, int(now - seconds))
+    return f"{elapsed // 3600:d}:{elapsed % 3600 // 60:02d}:{elapsed % 60:02d}"
+
+
+def print_agents(agents: list[dict[str, Any]], now: float, out: TextIO) -> None:
+    print(f"{'AGENT':<8} {'NAME':<20} {'STATUS':<16} {'STATE':<9} {'FOR':>8} {'PHONE':<11} CALLS", file=out)
+    for agent in agents:
+        status = agent["status"] + (f" ({agent['break_reason']})" if agent.get("break_reason") else "")
+        phone = "busy" if agent["device_busy"] else ("ok" if agent["reachable"] else "unreachable")
+        print(f"{agent['id']:<8} {agent['name'][:20]:<20} {status[:16]:<16} {agent['state']:<9} "
+              f"{_since(agent['state_since'], now):>8} {phone:<11} {agent['calls_today']}", file=out)
+
+
+def _percent(value: Any) -> str:
+    return "-" if value is None else f"{100 * value:.0f}%"
+
+
+def _seconds(value: Any) -> str:
+    return "-" if value is None else f"{value:.0f}s"
+
+
+def print_queues(queues: list[dict[str, Any]], out: TextIO) -> None:
+    print(f"{'QUEUE':<12} {'WAIT':>4} {'LONGEST':>7} {'OFFERED':>7} {'ANSW':>5} {'ABAND':>5} {'SHORT':>5} "
+          f"{'SL':>5} {'ASA':>5} {'AHT':>5}  AGENTS (today)", file=out)
+    for queue in queues:
+        today = queue["today"]
+        agents = ", ".join(f"{n} {state}" for state, n in sorted(queue["agents"].items()))
+        print(f"{queue['queue']:<12} {queue['waiting']:>4} {queue['longest_wait_s']:>6.0f}s {today['offered']:>7} "
+              f"{today['answered']:>5} {today['abandoned']:>5} {today['short_abandoned']:>5} "
+              f"{_percent(today['service_level']):>5} {_seconds(today['asa_s']):>5} {_seconds(today['aht_s']):>5}  "
+              f"{agents}", file=out)

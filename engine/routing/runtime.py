@@ -1,0 +1,261 @@
+"""The ACD runtime: feeds the pure ACD from the PBX and the API, and carries out what it decides.
+
+Ordering: PBX events arrive through the adapters' synchronous callbacks in wire order, agent requests from
+the HTTP API run on the same loop, timers fire from one task; each is turned into ACD events and handled
+at once (`Acd.handle` is synchronous), so the ACD sees one total order, the same as the event stream's.
+The commands that need the PBX go to one queue, carried out in order by one task (an answer before the
+music, a bridge before its channels are added); the facts go to the event stream as they are produced.
+
+A new caller (`Stasis(app,inbound,<number>)`) gets a call id, is answered, has its call id, queue, priority
+and enqueue time set as channel variables (so a restarted engine can rebuild the queues from the channels
+the app still holds), and is enqueued on the queue its number is bound to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from engine.adapters.ari import AriClient
+from engine.adapters.ari.errors import AriError, EndpointUnavailable, ResourceGone
+from engine.center_config import CenterConfig
+from engine.clock import RuntimeClock
+from engine.core.acd import (
+    Acd,
+    AcdCommand,
+    AcdEvent,
+    AgentLegAnswered,
+    AgentLegFailed,
+    AgentRequested,
+    BridgeLegs,
+    CallEnqueued,
+    CancelTimer,
+    Fact,
+    HangUpLeg,
+    LegFailure,
+    LegHungUp,
+    OriginateAgentLeg,
+    SendToVoicemail,
+    StartMusic,
+    StartTimer,
+    TearDownBridge,
+    TimerFired,
+)
+from engine.core.acd.from_pbx import FeatureCode, NewCaller, StrayChannel, agent_leg_args, from_ami, from_ari
+from engine.core.agent_fsm import IllegalTransition, StatusTrigger
+from engine.core.event_record import EventSource
+from engine.core.stats import FactRecord, QueueStats
+from engine.pbx import ari_commands as cmd
+from engine.pbx.ami_events import AmiStreamItem
+from engine.pbx.ari_events import AriEvent
+from engine.routing.timers import Key, Timers
+from engine.runtime import EventStream
+
+log = logging.getLogger(__name__)
+
+VOICEMAIL_CONTEXT = "callhive-voicemail"
+FEATURE_TRIGGERS = {"ready": StatusTrigger.READY, "break": StatusTrigger.BREAK, "logout": StatusTrigger.LOGOUT,
+                    "login": StatusTrigger.LOGIN}
+
+Step = Callable[[], Awaitable[None]]
+
+
+class AcdRuntime:
+    def __init__(self, center: CenterConfig, app: str, clock: RuntimeClock, stream: EventStream,
+                 ari: AriClient, timezone: str = "UTC") -> None:
+        self.center = center
+        self.acd = Acd(list(center.queues), list(center.agents))
+        self._app = app
+        self._clock = clock
+        self._stream = stream
+        self._ari = ari
+        self._timers = Timers(clock, self._timer_fired)
+        self._steps: asyncio.Queue[Step | None] = asyncio.Queue()
+        self._offered: set[str] = set()  # agent legs originated, not answered
+        self._answered: set[str] = set()  # caller legs and answered agent legs, in Stasis
+        self._agent_by_endpoint = {a.endpoint: a.agent_id for a in center.agents}
+        self._default_queue = center.queues[0].name if center.queues else None
+        self.stats = QueueStats(timezone, {q.name: q.service_level_s for q in center.queues})
+
+    # --- inputs (synchronous, on the loop) -----------------------------------------------------------
+    def on_ari(self, event: AriEvent) -> None:
+        for meaning in from_ari(event, self._offered, self._answered):
+            if isinstance(meaning, NewCaller):
+                self._new_caller(meaning)
+            elif isinstance(meaning, FeatureCode):
+                self._feature_code(meaning)
+            elif isinstance(meaning, StrayChannel):
+                log.warning("hanging up a channel no call explains", extra={"fields": {
+                    "leg_id": meaning.channel_id, "args": list(meaning.args)}})
+                self._queue_request(cmd.HangupChannel(channel_id=meaning.channel_id))
+            else:
+                self.apply(meaning)
+
+    def on_ami(self, event: AmiStreamItem) -> None:
+        for meaning in from_ami(event):
+            self.apply(meaning)
+
+    def request(self, agent_id: str, trigger: StatusTrigger, reason: str | None = None) -> None:
+        """An agent action from the API or CLI; raises ValueError or IllegalTransition with a clear message."""
+        self.apply(AgentRequested(agent_id, trigger, reason))
+
+    def apply(self, event: AcdEvent) -> None:
+        self._track(event)
+        for command in self.acd.handle(event, self._clock.now()):
+            self._carry_out(command)
+
+    # --- views for the API ---------------------------------------------------------------------------
+    def agents_view(self) -> list[dict[str, object]]:
+        rows: list[dict[str, object]] = []
+        for agent_id, agent in self.acd.agents.items():
+            presence = agent.presence
+            rows.append({
+                "id": agent_id, "name": agent.config.name, "endpoint": agent.config.endpoint,
+                "queues": list(agent.config.queues), "status": presence.status.value,
+                "break_reason": presence.break_reason, "status_since": presence.status_since,
+                "state": presence.state.value, "state_since": presence.state_since,
+                "reachable": agent.reachable, "device_busy": agent.device_busy, "calls_today": agent.calls_today,
+            })
+        return rows
+
+    def queues_view(self) -> list[dict[str, object]]:
+        now = self._clock.now()
+        waiting = self.stats.waiting(now)
+        rows: list[dict[str, object]] = []
+        for name, queue in self.acd.queues.items():
+            members = [self.acd.agents[a] for a in self.acd.members(name)]
+            states: dict[str, int] = {}
+            for agent in members:
+                key = agent.presence.status.value if agent.presence.status.value != "available" \
+                    else agent.presence.state.value
+                states[key] = states.get(key, 0) + 1
+            count, longest = waiting.get(name, (0, 0.0))
+            rows.append({"queue": name, "strategy": queue.strategy.value, "waiting": len(self.acd.waiting_calls(name)),
+                         "in_queue": count, "longest_wait_s": round(longest, 1), "agents": states,
+                         **self.stats.current(name, now)})
+        return rows
+
+    # --- bookkeeping of the legs the translation needs ------------------------------------------------
+    def _track(self, event: AcdEvent) -> None:
+        if isinstance(event, AgentLegAnswered):
+            self._offered.discard(event.leg_id)
+            self._answered.add(event.leg_id)
+        elif isinstance(event, AgentLegFailed):
+            self._offered.discard(event.leg_id)
+        elif isinstance(event, LegHungUp):
+            self._answered.discard(event.leg_id)
+
+    def _new_caller(self, caller: NewCaller) -> None:
+        binding = self.center.numbers.get(caller.number)
+        queue = binding.queue if binding is not None else self._default_queue
+        call_id = f"call-{uuid.uuid4().hex[:16]}"
+        now = self._clock.now()
+        if queue is None:
+            self._queue_request(cmd.HangupChannel(channel_id=caller.channel_id))
+            return
+        if binding is None:
+            log.warning("number has no binding; using the first queue", extra={"fields": {
+                "number": caller.number, "queue": queue}})
+        self._answered.add(caller.channel_id)
+        self._stream.publish(EventSource.ENGINE, "CallStarted", call_id=call_id, leg_id=caller.channel_id,
+                             queue=queue, body={"number": caller.number, "caller": caller.caller_number,
+                                                "caller_name": caller.caller_name})
+        self._queue_request(cmd.AnswerChannel(channel_id=caller.channel_id))
+        priority = binding.priority if binding is not None else 0
+        for name, value in (("CALLHIVE_CALL", call_id), ("CALLHIVE_QUEUE", queue),
+                            ("CALLHIVE_PRIORITY", str(priority)), ("CALLHIVE_ENQUEUED", f"{now:.3f}")):
+            self._queue_request(cmd.SetChannelVariable(channel_id=caller.channel_id, variable=name, value=value))
+        self.apply(CallEnqueued(call_id, caller.channel_id, queue, priority,
+                                binding.skills if binding is not None else (), caller.caller_number,
+                                caller.caller_name, now))
+
+    def _feature_code(self, code: FeatureCode) -> None:
+        agent_id = self._agent_by_endpoint.get(code.endpoint if "/" in code.endpoint else f"PJSIP/{code.endpoint}")
+        trigger = FEATURE_TRIGGERS.get(code.code)
+        if agent_id is not None and trigger is not None:
+            try:
+                self.request(agent_id, trigger, "feature code" if trigger is StatusTrigger.BREAK else None)
+            except (ValueError, IllegalTransition) as exc:
+                log.info("feature code refused: %s", exc)
+        self._queue_request(cmd.HangupChannel(channel_id=code.channel_id))
+
+    # --- outputs ------------------------------------------------------------------------------------
+    def _carry_out(self, command: AcdCommand) -> None:
+        if isinstance(command, Fact):
+            record = self._stream.publish(EventSource.ENGINE, command.kind, call_id=command.call_id,
+                                          agent_id=command.agent_id, queue=command.queue, leg_id=command.leg_id,
+                                          body=command.data)
+            self.stats.feed([FactRecord(record.seq, record.received_at, command.kind, command.call_id,
+                                        command.queue, command.agent_id, command.data)])
+        elif isinstance(command, StartTimer):
+            self._timers.start(command.key, command.due)
+        elif isinstance(command, CancelTimer):
+            self._timers.cancel(command.key)
+        elif isinstance(command, OriginateAgentLeg):
+            self._offered.add(command.leg_id)
+            self._steps.put_nowait(lambda: self._originate(command))
+        elif isinstance(command, HangUpLeg):
+            self._queue_request(cmd.HangupChannel(channel_id=command.leg_id))
+        elif isinstance(command, StartMusic):
+            self._queue_request(cmd.StartChannelMoh(channel_id=command.leg_id, moh_class=command.moh_class))
+        elif isinstance(command, BridgeLegs):
+            self._queue_request(cmd.StopChannelMoh(channel_id=command.caller_leg))
+            self._queue_request(cmd.CreateBridge(bridge_id=command.bridge_id, name=command.call_id))
+            self._queue_request(cmd.AddChannelToBridge(
+                bridge_id=command.bridge_id, channel=(command.caller_leg, command.agent_leg)))
+        elif isinstance(command, TearDownBridge):
+            self._queue_request(cmd.DestroyBridge(bridge_id=command.bridge_id))
+        elif isinstance(command, SendToVoicemail):
+            self._answered.discard(command.caller_leg)
+            box = command.mailbox.split("@", 1)[0]
+            self._queue_request(cmd.StopChannelMoh(channel_id=command.caller_leg))
+            self._queue_request(cmd.ContinueInDialplan(
+                channel_id=command.caller_leg, context=VOICEMAIL_CONTEXT, extension=box, priority=1))
+
+    def _queue_request(self, request: cmd.AriCommand[Any]) -> None:
+        self._steps.put_nowait(lambda: self._send(request))
+
+    async def _send(self, request: cmd.AriCommand[Any]) -> None:
+        try:
+            await self._ari.send(request)
+        except ResourceGone:
+            pass  # the client has put ChannelGone/BridgeGone on the stream; the ACD learns it from there
+        except AriError as exc:
+            log.warning("ARI %s failed: %s", type(request).__name__, exc)
+
+    async def _originate(self, leg: OriginateAgentLeg) -> None:
+        caller_id = f'"{leg.caller_name}" <{leg.caller_number}>' if leg.caller_number else None
+        request = cmd.OriginateChannel(
+            endpoint=leg.endpoint, app=self._app, app_args=agent_leg_args(leg.call_id, leg.leg_id, leg.agent_id),
+            channel_id=leg.leg_id, caller_id=caller_id, timeout=max(1, round(leg.timeout_s)),
+            # The softphone's transfer key comes to the engine as ChannelTransfer instead of being carried out.
+            variables={"CALLHIVE_CALL": leg.call_id, "CALLHIVE_QUEUE": leg.queue,
+                       "PJSIP_TRANSFER_HANDLING()": "ari-only"},
+        )
+        try:
+            await self._ari.send(request)
+        except EndpointUnavailable:
+            self.apply(AgentLegFailed(leg.leg_id, LegFailure.NO_CONTACT))
+        except ResourceGone:
+            self.apply(AgentLegFailed(leg.leg_id, LegFailure.NO_ANSWER))
+        except AriError as exc:
+            log.warning("originate to %s failed: %s", leg.endpoint, exc)
+            self.apply(AgentLegFailed(leg.leg_id, LegFailure.CONGESTION))
+
+    def _timer_fired(self, key: Key) -> None:
+        self.apply(TimerFired(key))
+
+    async def run(self) -> None:
+        """Carry out PBX steps in order until `close()`; timers fire meanwhile."""
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(self._timers.run(), name="acd-timers")
+            while (step := await self._steps.get()) is not None:
+                await step()
+            self._timers.close()
+
+    def close(self) -> None:
+        """Stop after the steps already queued (they may still reach a PBX that is going away)."""
+        self._steps.put_nowait(None)
