@@ -119,7 +119,7 @@ async def test_inbound_call_is_queued_rung_bridged_and_recorded(rig: Rig, databa
     call_id = started.call_id
     await rig.until("CallerEnqueued", call_id=call_id, queue="support")
     offered = await rig.until("AgentOffered", call_id=call_id, agent_id="1001")
-    await rig.until("Dial")  # pbxsim is ringing the softphone
+    await rig.until("AgentRinging", call_id=call_id)  # pbxsim is ringing the softphone
     await rig.advance(3)
     connected = await rig.until("AgentConnected", call_id=call_id, agent_id="1001")
     assert connected.body["wait_s"] == pytest.approx(3, abs=0.5)
@@ -158,11 +158,12 @@ async def test_ring_no_answer_goes_to_the_next_agent(rig: Rig) -> None:
     agent_ready(rig, "1002")
     world.place_inbound("callhive", ["inbound", "5000"])
     await rig.until("AgentOffered", agent_id="1001")
-    await rig.until("Dial")
+    await rig.until("AgentRinging", agent_id="1001")
     await rig.advance(15)  # the 15 s ring timeout passes
     missed = await rig.until("AgentMissed", agent_id="1001")
     assert missed.body["failure"] == "no_answer"
     await rig.until("AgentOffered", agent_id="1002")
+    await rig.until("AgentRinging", agent_id="1002")  # pbxsim has the leg: only now may time pass
     await rig.advance(1)
     await rig.until("AgentConnected", agent_id="1002")
 
@@ -187,7 +188,7 @@ async def test_caller_hangs_up_while_the_agent_rings(rig: Rig) -> None:
     agent_ready(rig, "1001")
     caller = world.place_inbound("callhive", ["inbound", "5000"])
     offered = await rig.until("AgentOffered", agent_id="1001")
-    await rig.until("Dial")
+    await rig.until("AgentRinging", agent_id="1001")
     await rig.advance(2)
     world.caller_hangup(caller)
     await rig.until("CallerAbandoned")
