@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -19,14 +21,17 @@ SHARED = REPO.parent / "shared"
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The DSN of the maintenance database of a PostgreSQL started for this run."""
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("pgserver"))
+def pg_server() -> Iterator[str]:
+    """The DSN of the maintenance database of a PostgreSQL started for this run. Its folder is not under
+    pytest's own temporary folders, which another pytest run on the machine may prune while this one runs."""
+    folder = Path(tempfile.mkdtemp(prefix="callhive-test-pg-"))
+    server = EmbeddedPostgres(folder)
     dsn = server.start()
     try:
         yield dsn
     finally:
         server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _with_database(dsn: str, name: str) -> str:
