@@ -94,10 +94,12 @@ class Engine:
             try:
                 async with asyncio.TaskGroup() as tasks:
                     tasks.create_task(link.run(), name="pbx-link")
-                    tasks.create_task(self.acd.run(), name="acd")
+                    acd_task = tasks.create_task(self.acd.run(), name="acd")
                     await stop.wait()
                     self.stream.publish(EventSource.ENGINE, "EngineStopping", body={})
+                    # The ACD's queued requests go out while the connections are still open.
                     self.acd.close()
+                    await acd_task
                     await link.close()
                 self.stream.publish(EventSource.ENGINE, "EngineStopped", body={})
             finally:

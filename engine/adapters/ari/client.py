@@ -187,6 +187,8 @@ class AriClient:
                 timeout=self._timeout,
             ) as response:
                 return response.status, response.reason or "", await response.read()
+        except RuntimeError as exc:  # "Session is closed": the client is shutting down
+            raise AriConnectionError(request.label, None, str(exc)) from None
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise AriConnectionError(request.label, None, str(exc) or type(exc).__name__) from None
 
