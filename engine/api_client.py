@@ -30,6 +30,8 @@ async def call_api(settings: Settings, method: str, path: str, body: dict[str, A
 
 
 def _since(seconds: float, now: float) -> str:
+    if seconds <= 0:
+        return "-"  # not changed since the engine started
     elapsed = max(0, int(now - seconds))
     return f"{elapsed // 3600:d}:{elapsed % 3600 // 60:02d}:{elapsed % 60:02d}"
 

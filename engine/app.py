@@ -39,10 +39,14 @@ class _Feed:
 
 
 class Engine:
-    def __init__(self, settings: Settings, center: CenterConfig, db: Database, clock: RuntimeClock) -> None:
+    def __init__(
+        self, settings: Settings, center: CenterConfig, db: Database, clock: RuntimeClock, *,
+        login_when_reachable: bool = False,
+    ) -> None:
         self.settings = settings
         self.center = center
         self.acd: AcdRuntime | None = None
+        self.login_when_reachable = login_when_reachable
         self.db = db
         self.clock = clock
         self.writer = EventWriter(db.pool)
@@ -88,7 +92,7 @@ class Engine:
                 on_listening(url)
             link = PbxLink(self.settings, self.clock, self.stream)
             self.acd = AcdRuntime(self.center, self.settings.ari.app, self.clock, self.stream, link.ari,
-                                  self.settings.center.timezone)
+                                  self.settings.center.timezone, login_when_reachable=self.login_when_reachable)
             link.ami_listeners.append(self.acd.on_ami)
             link.ari_listeners.append(self.acd.on_ari)
             try:

@@ -33,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
         "wallboard, print the wallboard URL, and stop cleanly on Ctrl-C or after --duration.",
     )
     demo.add_argument("--duration", type=float, metavar="SECONDS", help="stop by itself after this long")
+    demo.add_argument("--scenario", type=Path, default=Path("scenarios/demo.yaml"), metavar="FILE",
+                      help="pbxsim world: agents' softphones and callers (default scenarios/demo.yaml)")
 
     db = verbs.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_verbs = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -103,7 +105,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         _run(commands.serve(settings, sys.stdout))
     elif args.command == "demo":
-        _run(commands.demo(settings, args.duration, sys.stdout))
+        _run(commands.demo(settings, args.duration, args.scenario, sys.stdout))
     elif args.command == "db":
         _run(commands.db_migrate(settings, sys.stdout))
     elif args.command == "doctor":

@@ -6,12 +6,14 @@ import asyncio
 import dataclasses
 import logging
 import signal
+from pathlib import Path
 from typing import TextIO
 
 from engine.app import Engine
 from engine.center_config import load_center_config
 from engine.clock import WallClock
 from engine.config import Settings
+from engine.errors import CallhiveError
 from engine.pbxsim_process import run_pbxsim
 from engine.store.applock import hold_app_lock
 from engine.store.database import connect, database_dsn, open_database
@@ -35,11 +37,13 @@ async def serve(settings: Settings, out: TextIO) -> None:
         await engine.run(stop, on_listening=lambda url: print(f"callhive: serving on {url}", file=out, flush=True))
 
 
-async def demo(settings: Settings, duration: float | None, out: TextIO) -> None:
+async def demo(settings: Settings, duration: float | None, scenario: Path | None, out: TextIO) -> None:
     stop = asyncio.Event()
     stop_on_signals(stop)
     center = load_center_config(settings.paths.center)
-    async with run_pbxsim(settings) as sim:
+    if scenario is not None and not await asyncio.to_thread(scenario.is_file):
+        raise CallhiveError(f"{scenario}: scenario not found (--scenario names a pbxsim YAML world)")
+    async with run_pbxsim(settings, scenario) as sim:
         settings = dataclasses.replace(
             settings,
             ami=dataclasses.replace(settings.ami, host="127.0.0.1", port=sim.ami_port),
@@ -47,7 +51,8 @@ async def demo(settings: Settings, duration: float | None, out: TextIO) -> None:
         )
         log.info("pbxsim running", extra={"fields": {"ami_port": sim.ami_port, "ari_port": sim.ari_port}})
         async with open_database(settings) as db, hold_app_lock(db.dsn, settings.ari.app):
-            engine = Engine(settings, center, db, WallClock())
+            # The simulated agents log in as soon as their softphone is reachable.
+            engine = Engine(settings, center, db, WallClock(), login_when_reachable=True)
 
             def announce(url: str) -> None:
                 # The duration counts from when everything is up, not from the command's start.

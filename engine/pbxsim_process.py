@@ -1,7 +1,8 @@
 """Running pbxsim beside the engine for `callhive demo`, as a separate process.
 
 The engine and pbxsim meet only on the wire, as the engine meets a real Asterisk, so the demo starts
-`python -m pbxsim` as a child, reads the ports it bound from its first line of output, and stops it with
+`python -m pbxsim` as a child (with a scenario: simulated agents registering and answering, callers
+arriving), reads the ports it bound from its first line of output, and stops it with
 SIGTERM (then SIGKILL if it does not go within a few seconds) so that nothing is left behind.
 """
 
@@ -14,6 +15,7 @@ import os
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from engine.config import Settings
 from engine.errors import CallhiveError
@@ -30,7 +32,7 @@ class SimPorts:
 
 
 @contextlib.asynccontextmanager
-async def run_pbxsim(settings: Settings, seed: int = 1) -> AsyncIterator[SimPorts]:
+async def run_pbxsim(settings: Settings, scenario: Path | None = None) -> AsyncIterator[SimPorts]:
     env = {
         **os.environ,
         # Credentials travel in the environment, not argv, so they do not show in process listings.
@@ -39,9 +41,10 @@ async def run_pbxsim(settings: Settings, seed: int = 1) -> AsyncIterator[SimPort
         "PBXSIM_ARI_USERNAME": settings.ari.username,
         "PBXSIM_ARI_PASSWORD": settings.ari.password.reveal(),
     }
+    world = ["--scenario", str(scenario), "--app", settings.ari.app] if scenario is not None else []
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "pbxsim",
-        "--host", "127.0.0.1", "--ami-port", "0", "--ari-port", "0", "--seed", str(seed),
+        "--host", "127.0.0.1", "--ami-port", "0", "--ari-port", "0", *world,
         "--log-level", settings.logging.level.value.upper(),
         stdout=asyncio.subprocess.PIPE,
         env=env,

@@ -2,6 +2,13 @@
 
     python -m pbxsim --ami-port 5038 --ari-port 8088 --username callhive --secret callhive \\
         [--host 127.0.0.1] [--seed N] [--recordings-dir DIR] [--ready-file PATH] [--log-level INFO]
+        [--scenario scenarios/demo.yaml [--app callhive]]
+
+`--scenario` runs a simulated world from a YAML file (pbxsim.scenario, scenarios/README.md): softphones
+registering and answering, callers arriving on DIDs into `Stasis(<app>,inbound,<number>)`, outbound
+destinations. `--app` is the ARI application the dialplan hands calls to - the engine's, so the engine
+passes it. The scenario's seed is used unless `--seed` is given, which then seeds both the PBX and the
+world. A scenario with an error is refused before anything binds (exit 2, the error names file:line:field).
 
 Credentials can also come from the environment (PBXSIM_AMI_USERNAME, PBXSIM_AMI_SECRET,
 PBXSIM_ARI_USERNAME, PBXSIM_ARI_PASSWORD), which keeps them out of process listings and lets AMI and ARI
@@ -29,6 +36,7 @@ import sys
 from pathlib import Path
 
 from pbxsim.clock import WallClock
+from pbxsim.scenario import ScenarioError, ScenarioRunner, load_scenario
 from pbxsim.server import PbxSim, PbxSimConfig
 
 log = logging.getLogger("pbxsim")
@@ -41,7 +49,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--username", default="callhive", help="AMI user and ARI user")
     parser.add_argument("--secret", default="callhive", help="AMI secret and ARI password")
     parser.add_argument("--host", default="127.0.0.1", help="address both servers bind to")
-    parser.add_argument("--seed", type=int, default=0, help="seed for every random choice")
+    parser.add_argument("--seed", type=int, default=None, help="seed for every random choice (default 0)")
+    parser.add_argument("--scenario", type=Path, help="YAML scenario of the simulated world to run")
+    parser.add_argument("--app", default="callhive", help="ARI application the dialplan's Stasis() names")
     parser.add_argument("--recordings-dir", type=Path, help="where ARI recordings go (default: a temporary dir)")
     parser.add_argument("--ready-file", type=Path, help="also write the ready JSON to this file")
     parser.add_argument("--log-level", default="INFO", help="stdlib logging level for stderr")
@@ -55,6 +65,14 @@ def _write_ready_file(path: Path, payload: str) -> None:
 
 
 async def run(args: argparse.Namespace) -> int:
+    scenario = None
+    if args.scenario is not None:
+        try:
+            scenario = load_scenario(args.scenario)
+        except ScenarioError as error:
+            log.error("%s", error)
+            return 2
+    seed = args.seed if args.seed is not None else (scenario.seed if scenario is not None else 0)
     config = PbxSimConfig(
         ami_host=args.host,
         ami_port=args.ami_port,
@@ -64,7 +82,7 @@ async def run(args: argparse.Namespace) -> int:
         ari_port=args.ari_port,
         ari_username=os.environ.get("PBXSIM_ARI_USERNAME", args.username),
         ari_password=os.environ.get("PBXSIM_ARI_PASSWORD", args.secret),
-        seed=args.seed,
+        seed=seed,
         clock=WallClock(),
         recordings_dir=args.recordings_dir,
     )
@@ -78,6 +96,10 @@ async def run(args: argparse.Namespace) -> int:
     except OSError as error:  # typically: port already in use
         log.error("cannot start: %s", error)
         return 1
+    runner = None
+    if scenario is not None:
+        runner = ScenarioRunner(sim.model, scenario, app=args.app, seed=seed)
+        runner.start()
     try:
         ready = json.dumps(
             {
@@ -94,6 +116,9 @@ async def run(args: argparse.Namespace) -> int:
         await stop.wait()
         log.info("signal received, stopping")
     finally:
+        if runner is not None:
+            runner.stop()
+            log.info("scenario: %s", runner.stats.summary())
         await sim.stop()
     return 0
 

@@ -115,7 +115,7 @@ class PbxSim:
             self._tempdir = tempfile.TemporaryDirectory(prefix="pbxsim-recordings-")
             recordings_dir = Path(self._tempdir.name)
         model = CallModel(core, recordings_dir, cfg.sounds)
-        ami = AmiServer(core, [AmiUser(cfg.ami_username, cfg.ami_secret)], cfg.ami_host, cfg.ami_port)
+        ami = AmiServer(core, [AmiUser(cfg.ami_username, cfg.ami_secret)], cfg.ami_host, cfg.ami_port, model)
         ari = AriServer(core, cfg.ari_host, cfg.ari_port, cfg.ari_username, cfg.ari_password, model)
         await ami.start()
         try:

@@ -33,6 +33,7 @@ from engine.core.acd import (
     BridgeLegs,
     CallEnqueued,
     CancelTimer,
+    ContactObserved,
     Fact,
     HangUpLeg,
     LegFailure,
@@ -45,7 +46,7 @@ from engine.core.acd import (
     TimerFired,
 )
 from engine.core.acd.from_pbx import FeatureCode, NewCaller, StrayChannel, agent_leg_args, from_ami, from_ari
-from engine.core.agent_fsm import IllegalTransition, StatusTrigger
+from engine.core.agent_fsm import AgentStatus, IllegalTransition, StatusTrigger
 from engine.core.event_record import EventSource
 from engine.core.stats import FactRecord, QueueStats
 from engine.pbx import ari_commands as cmd
@@ -65,7 +66,7 @@ Step = Callable[[], Awaitable[None]]
 
 class AcdRuntime:
     def __init__(self, center: CenterConfig, app: str, clock: RuntimeClock, stream: EventStream,
-                 ari: AriClient, timezone: str = "UTC") -> None:
+                 ari: AriClient, timezone: str = "UTC", *, login_when_reachable: bool = False) -> None:
         self.center = center
         self.acd = Acd(list(center.queues), list(center.agents))
         self._app = app
@@ -78,6 +79,8 @@ class AcdRuntime:
         self._answered: set[str] = set()  # caller legs and answered agent legs, in Stasis
         self._agent_by_endpoint = {a.endpoint: a.agent_id for a in center.agents}
         self._default_queue = center.queues[0].name if center.queues else None
+        # The demo's simulated agents have nobody to log them in: they log in once their phone is reachable.
+        self._login_when_reachable = login_when_reachable
         self.stats = QueueStats(timezone, {q.name: q.service_level_s for q in center.queues})
 
     # --- inputs (synchronous, on the loop) -----------------------------------------------------------
@@ -97,6 +100,10 @@ class AcdRuntime:
     def on_ami(self, event: AmiStreamItem) -> None:
         for meaning in from_ami(event):
             self.apply(meaning)
+            if self._login_when_reachable and isinstance(meaning, ContactObserved) and meaning.reachable:
+                agent_id = self._agent_by_endpoint.get(meaning.endpoint)
+                if agent_id is not None and self.acd.agents[agent_id].presence.status is AgentStatus.LOGGED_OUT:
+                    self.request(agent_id, StatusTrigger.LOGIN)
 
     def request(self, agent_id: str, trigger: StatusTrigger, reason: str | None = None) -> None:
         """An agent action from the API or CLI; raises ValueError or IllegalTransition with a clear message."""

@@ -13,7 +13,9 @@ visible on the wire:
    response; transcripts/ami_login_and_queue_call.txt) - `ActionContext.publish()` must give that order.
 5. Known but the user lacks the write class -> `Permission denied`.
 
-Handlers are `async (ctx, request) -> After`; they write through `ctx.send()`, broadcast events through
+Handlers are `async (ctx, request) -> After` (types in `base`; the call-model actions live in
+`originate`, `channels`, `pjsip`, `mixmonitor` and `filters`, each exporting its `ACTIONS` entries);
+they write through `ctx.send()`, broadcast events through
 `ctx.publish()` and return `After.CLOSE` when the server must hang up (Logoff, failed Login). Adding an
 action later is one function plus one `Action(...)` entry in `ACTIONS`.
 
@@ -23,82 +25,22 @@ carried a non-empty one, then `Message:` if any, then action-specific headers (N
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Protocol
 
-from pbxsim.ami import cli, events
+from pbxsim.ami import channels, cli, events, filters, mixmonitor, originate, pjsip
+from pbxsim.ami.base import Action, ActionContext, After, AmiUser, response
 from pbxsim.ami.codec import Header, Request
 from pbxsim.ami.listcommands import RECORDED_COMMANDS
-from pbxsim.ami.session import ALL_CLASSES, AmiSession, EventFlag
-from pbxsim.core import Core, epoch_micro, local_date_time
+from pbxsim.ami.session import EventFlag
+from pbxsim.core import epoch_micro, local_date_time
+
+__all__ = ["ACTIONS", "Action", "ActionContext", "After", "AmiUser", "process_message", "response"]
 
 log = logging.getLogger("pbxsim.ami")
 
 # manager.c action_login(): `sleep(1)` before answering a failed login (recorded: t=0.303 -> t=1.303).
 AUTH_FAILURE_DELAY = 1.0
-
-
-class After(enum.Enum):
-    """What the connection does once an action has been handled."""
-
-    KEEP = "keep"
-    CLOSE = "close"
-
-
-@dataclass(frozen=True)
-class AmiUser:
-    """A manager.conf user."""
-
-    username: str
-    secret: str
-    read_perm: int = ALL_CLASSES
-    write_perm: int = ALL_CLASSES
-
-
-class ActionContext(Protocol):
-    """What a handler may touch: its session, the PBX core, the user table, the wire."""
-
-    @property
-    def session(self) -> AmiSession: ...
-
-    @property
-    def core(self) -> Core: ...
-
-    @property
-    def users(self) -> Mapping[str, AmiUser]: ...
-
-    def send(self, message: Sequence[Header]) -> None:
-        """Write a message to this connection now."""
-        ...
-
-    def publish(self, message: Sequence[Header], category: int) -> None:
-        """Broadcast an event to every session that wants `category` (this one after its response)."""
-        ...
-
-
-Handler = Callable[[ActionContext, Request], Awaitable[After]]
-
-
-@dataclass(frozen=True)
-class Action:
-    name: str
-    handler: Handler
-    authority: int = 0  # write class needed; 0 = anyone ("Priv: <none>")
-
-
-def response(request: Request, status: str, message: str | None = None, extra: Sequence[Header] = ()) -> list[Header]:
-    headers: list[Header] = [("Response", status)]
-    action_id = request.get("ActionID")
-    if action_id:
-        headers.append(("ActionID", action_id))
-    if message is not None:
-        headers.append(("Message", message))
-    headers.extend(extra)
-    return headers
 
 
 async def process_message(ctx: ActionContext, request: Request) -> After:
@@ -295,5 +237,10 @@ ACTIONS: dict[str, Action] = {
         Action("Command", action_command, EventFlag.COMMAND),
         Action("CoreSettings", action_coresettings, _SYSTEM_REPORTING),
         Action("CoreStatus", action_corestatus, _SYSTEM_REPORTING),
+        *originate.ACTIONS,
+        *channels.ACTIONS,
+        *pjsip.ACTIONS,
+        *mixmonitor.ACTIONS,
+        *filters.ACTIONS,
     )
 }

@@ -25,9 +25,11 @@ import socket
 from collections.abc import Iterable, Mapping, Sequence
 
 from pbxsim.ami.actions import After, AmiUser, process_message
+from pbxsim.ami.bus import AmiCalls
 from pbxsim.ami.codec import FrameDecoder, Header, Request, encode
 from pbxsim.ami.session import AmiSession
 from pbxsim.core import Core
+from pbxsim.model import CallModel
 
 log = logging.getLogger("pbxsim.ami")
 
@@ -68,14 +70,21 @@ class AmiConnection:
     def users(self) -> Mapping[str, AmiUser]:
         return self._server.users
 
+    @property
+    def calls(self) -> AmiCalls:
+        return self._server.calls
+
     def send(self, message: Sequence[Header]) -> None:
         self._write(encode(message))
 
     def publish(self, message: Sequence[Header], category: int) -> None:
         self._server.publish(message, category)
 
-    def offer_event(self, data: bytes, category: int) -> None:
+    def offer_event(self, data: bytes, category: int, message: Sequence[Header]) -> None:
         if not self._session.wants_event(category):
+            return
+        filters = self._session.filters
+        if filters is not None and not filters.allows(message, data):
             return
         if self._in_action:
             self._held.append(data)
@@ -107,8 +116,12 @@ class AmiConnection:
 class AmiServer:
     """Listens for AMI clients; `publish()` fans events out to them."""
 
-    def __init__(self, core: Core, users: Iterable[AmiUser], host: str, port: int) -> None:
+    def __init__(
+        self, core: Core, users: Iterable[AmiUser], host: str, port: int, model: CallModel | None = None
+    ) -> None:
         self.core = core
+        # The call model's events rendered for AMI (pbxsim.ami.bus); actions reach the model through it.
+        self._calls = AmiCalls(model, self.publish) if model is not None else None
         self.users: dict[str, AmiUser] = {user.username.lower(): user for user in users}
         self._host = host
         self._port = port
@@ -127,10 +140,18 @@ class AmiServer:
         self._server = await asyncio.start_server(self._serve, self._host, self._port, backlog=LISTEN_BACKLOG)
         log.info("AMI listening on %s:%d", self._host, self.port)
 
+    @property
+    def calls(self) -> AmiCalls:
+        if self._calls is None:
+            raise RuntimeError("AMI server has no call model")
+        return self._calls
+
     def publish(self, message: Sequence[Header], category: int) -> None:
+        if not self._connections:
+            return
         data = encode(message)
         for connection in list(self._connections):
-            connection.offer_event(data, category)
+            connection.offer_event(data, category, message)
 
     async def stop(self) -> None:
         self._stopping = True

@@ -16,6 +16,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pbxsim.ami.filters import SessionFilters
 
 
 class EventFlag(enum.IntFlag):
@@ -98,6 +102,7 @@ class AmiSession:
     send_events: int = -1  # build_mansession(): -1 = every class until the client says otherwise
     challenge: str = ""
     session_start: float = 0.0  # login time; `SessionTV:`
+    filters: SessionFilters | None = None  # `Action: Filter` (pbxsim.ami.filters); None = no filtering
 
     def set_event_mask(self, text: str) -> int:
         """Apply an event-mask string (manager.c set_eventmask); returns the parsed mask."""

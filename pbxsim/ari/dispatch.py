@@ -9,10 +9,12 @@ step with the sockets: a socket attaching activates its apps, the owner socket c
 
 from __future__ import annotations
 
+from pbxsim.ari import devices
 from pbxsim.ari.events import EventSockets
 from pbxsim.ari.http import dump_json
 from pbxsim.ari.render import event_body, recipients
 from pbxsim.model import CallModel, ModelEvent
+from pbxsim.model import events as ev
 
 
 class AriDispatcher:
@@ -25,6 +27,12 @@ class AriDispatcher:
         sockets.on_detach = model.stasis.deactivate
 
     def __call__(self, event: ModelEvent, now: float) -> None:
+        if isinstance(
+            event, ev.ContactStatusChanged | ev.PeerStatusChanged | ev.EndpointStateChanged | ev.DeviceStateChanged
+        ):
+            for app, frame in devices.frames(self._model, event, now, self._asterisk_id):
+                self._sockets.send_nowait(app, dump_json(frame))
+            return
         apps = recipients(event)
         if not apps:
             return

@@ -186,7 +186,9 @@ def recipients(event: ev.ModelEvent) -> list[str]:
             return _target_apps(playback.target)
         case ev.RecordingStarted(recording) | ev.RecordingFinished(recording):
             return _target_apps(recording.target)
-        case ev.MusicOnHold():
+        case ev.MusicOnHold() | ev.MixMonitorChanged():
             return []
+        case ev.ContactStatusChanged() | ev.PeerStatusChanged() | ev.EndpointStateChanged() | ev.DeviceStateChanged():
+            return []  # routed by subscription in pbxsim.ari.devices
         case _:
             return list(event.channel.apps)

@@ -91,6 +91,7 @@ class CallModel:
 
     def __init__(self, core: Core, recordings_dir: Path | None = None, sounds: dict[str, float] | None = None) -> None:
         # Imported here: these modules import CallModel for typing only, and this keeps the import graph flat.
+        from pbxsim.model.devices import DeviceBook
         from pbxsim.model.media import Media
         from pbxsim.model.recording import Recordings
         from pbxsim.model.world import World
@@ -106,6 +107,7 @@ class CallModel:
         self.media = Media(self, sounds)
         self.recordings = Recordings(self, recordings_dir)
         self.world = World(self)
+        self.devices = DeviceBook(self)  # registrations and device states (issue 4 item 1)
 
     # ----------------------------------------------------------------------- plumbing
 
@@ -322,9 +324,7 @@ class CallModel:
 
     # ----------------------------------------------------------------------- snoop
 
-    def snoop(
-        self, spyee: Channel, spy: str, whisper: str, app: str, args: list[str], snoop_id: str | None
-    ) -> Channel:
+    def snoop(self, spyee: Channel, spy: str, whisper: str, app: str, args: list[str], snoop_id: str | None) -> Channel:
         """`Snoop/<spyee id>-0000000N` into Stasis at once, state Up, context default/s (NOTES ARI 9)."""
         if spy not in SPY_DIRECTIONS:
             raise errors.bad_request("Invalid direction specified for spy")

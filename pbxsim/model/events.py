@@ -13,6 +13,7 @@ returns*, because the objects keep changing afterwards. A subscriber must not ca
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -134,6 +135,51 @@ class MusicOnHold:
     klass: str
 
 
+@dataclass(frozen=True, slots=True)
+class ContactStatusChanged:
+    """AMI ContactStatus / ARI ContactStatusChange (pbxsim.model.devices)."""
+
+    endpoint: str  # "PJSIP/1003"
+    aor: str
+    uri: str
+    status: str  # NonQualified | Reachable | Unreachable | Removed
+    roundtrip_usec: int
+
+
+@dataclass(frozen=True, slots=True)
+class PeerStatusChanged:
+    """AMI PeerStatus / ARI PeerStatusChange."""
+
+    endpoint: str
+    status: str  # Reachable | Unreachable
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointStateChanged:
+    """ARI EndpointStateChange (no AMI event)."""
+
+    endpoint: str
+    state: str  # online | offline
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceStateChanged:
+    """AMI DeviceStateChange / ARI DeviceStateChanged."""
+
+    device: str  # "PJSIP/1003"
+    state: str  # NOT_INUSE | INUSE | RINGING | ONHOLD | UNAVAILABLE | ...
+
+
+@dataclass(frozen=True, slots=True)
+class MixMonitorChanged:
+    """AMI MixMonitorStart / MixMonitorStop / MixMonitorMute (no ARI event)."""
+
+    channel: Channel
+    kind: str  # "start" | "stop" | "mute"
+    direction: str = ""
+    state: str = ""
+
+
 ModelEvent = (
     ChannelCreated
     | ChannelStateChanged
@@ -153,16 +199,29 @@ ModelEvent = (
     | RecordingStarted
     | RecordingFinished
     | MusicOnHold
+    | ContactStatusChanged
+    | PeerStatusChanged
+    | EndpointStateChanged
+    | DeviceStateChanged
+    | MixMonitorChanged
 )
 
 Subscriber = Callable[[ModelEvent, float], None]
 
 
 class Bus:
-    """Synchronous fan-out of model events; subscribers get (event, model time)."""
+    """Synchronous fan-out of model events; subscribers get (event, model time).
+
+    A subscriber may publish a *derived* event (the device book turns a channel's state change into a
+    DeviceStateChanged): it is queued and delivered to every subscriber right after the event being
+    delivered, so all subscribers see one order - the cause before its consequence (ami_outbound_outcomes:
+    Newstate Ringing, then DeviceStateChange RINGINUSE).
+    """
 
     def __init__(self) -> None:
         self._subscribers: list[Subscriber] = []
+        self._pending: deque[tuple[ModelEvent, float]] = deque()
+        self._delivering = False
         self.published = 0
 
     def subscribe(self, subscriber: Subscriber) -> None:
@@ -172,6 +231,16 @@ class Bus:
         self._subscribers.remove(subscriber)
 
     def publish(self, event: ModelEvent, now: float) -> None:
-        self.published += 1
-        for subscriber in self._subscribers:
-            subscriber(event, now)
+        self._pending.append((event, now))
+        if self._delivering:
+            return  # published from a subscriber: delivered once the current event is done
+        self._delivering = True
+        try:
+            while self._pending:
+                queued, at = self._pending.popleft()
+                self.published += 1
+                for subscriber in self._subscribers:
+                    subscriber(queued, at)
+        finally:
+            self._delivering = False
+            self._pending.clear()

@@ -118,6 +118,9 @@ class Scheduler:
             self._progress.clear()
             await self._progress.wait()
 
+    async def _sleep_until(self, deadline: float) -> None:
+        await self.clock.sleep(max(0.0, deadline - self.clock.now()))
+
     async def _drive(self) -> None:
         assert self._wake is not None and self._progress is not None
         wake, progress = self._wake, self._progress
@@ -129,7 +132,9 @@ class Scheduler:
             if deadline is None:
                 await wake.wait()
                 continue
-            sleeper = asyncio.create_task(self.clock.sleep(deadline - self.clock.now()))
+            # The delay is taken when the sleep starts, not when it is created: a manual clock advanced in
+            # between would otherwise wake the driver after a timer that is already due.
+            sleeper = asyncio.create_task(self._sleep_until(deadline))
             waker = asyncio.create_task(wake.wait())
             try:
                 await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)

@@ -6,6 +6,7 @@ these same functions):
     world = sim.model.world
     world.define_endpoint("1001", contact=True, far_end=FarEnd.answers(after=3))   # PJSIP/1001
     world.define_endpoint("1004", contact=False)                  # POST /channels -> 500 Allocation failed
+    sim.model.devices.register("1004")                            # ...until its softphone registers (devices.py)
     world.define_far_end("PJSIP/cust-6660001@loop", FarEnd.busy())
     world.define_far_end("Local/1001@agents", FarEnd.answers(after=2))
     caller = world.place_inbound("callcenter", ["inbound", "5000"], exten="5000")   # Stasis(callcenter,inbound,5000)
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import enum
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -87,6 +89,9 @@ class Endpoint:
     context: str
     far_end: FarEnd | None
     channel_ids: dict[str, None] = field(default_factory=dict)
+    # Kept by the DeviceBook (pbxsim.model.devices): `contact` = has a usable contact (dialable), `online` =
+    # a contact answered its qualify; ARI's endpoint state follows the latter (NOTES "Later recordings" 11).
+    online: bool = False
 
     @property
     def key(self) -> str:
@@ -94,7 +99,7 @@ class Endpoint:
 
     @property
     def state(self) -> str:
-        return "online" if self.contact else "offline"
+        return "online" if self.online else "offline"
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,10 @@ class World:
         self.fallbacks: list[Fallback] = []
         self.dtmf_heard: list[tuple[str, str, float]] = []  # (channel id, digit, time) sent to far ends
         self._retired: OrderedDict[str, list[HearingSpan]] = OrderedDict()
+        # Far ends decided per call (the YAML scenario's softphones and outbound destinations,
+        # pbxsim.scenario): asked in order with the dial string ("PJSIP/1001", "Local/5551234@outbound")
+        # after `far_ends` and before an endpoint's own far end; None means no opinion.
+        self.far_end_sources: list[Callable[[str], FarEnd | None]] = []
 
     # ----------------------------------------------------------------------- definitions
 
@@ -143,8 +152,10 @@ class World:
         context: str = "default",
         tech: str = "PJSIP",
     ) -> Endpoint:
-        endpoint = Endpoint(tech, resource, contact, context, far_end)
+        endpoint = Endpoint(tech, resource, False, context, far_end)
         self.endpoints[endpoint.key] = endpoint
+        if contact:  # a contact configured in pjsip.conf; softphones use `model.devices.register()`
+            self.model.devices.attach_static(endpoint)
         return endpoint
 
     def define_far_end(self, dialstring: str, far_end: FarEnd) -> None:
@@ -157,7 +168,7 @@ class World:
         if tech.lower() == "local":
             dest = resource.split("/", 1)[0]
             exten, _, context = dest.partition("@")
-            far_end = self.far_ends.get(f"Local/{dest}")
+            far_end = self.far_ends.get(f"Local/{dest}") or self._sourced(f"Local/{dest}")
             return Target("Local", dest, None, far_end, context or "default", exten)
         if tech.upper() != "PJSIP":
             raise errors.allocation_failed()
@@ -166,8 +177,17 @@ class World:
         endpoint = self.endpoints.get(f"PJSIP/{name}")
         if endpoint is None or (not endpoint.contact and not explicit_uri):
             raise errors.allocation_failed()
-        far_end = self.far_ends.get(f"PJSIP/{resource}", endpoint.far_end) or FarEnd.no_answer()
+        far_end = (
+            self.far_ends.get(f"PJSIP/{resource}") or self._sourced(f"PJSIP/{resource}") or endpoint.far_end
+        ) or FarEnd.no_answer()
         return Target("PJSIP", resource, endpoint, far_end, endpoint.context, "s")
+
+    def _sourced(self, dialstring: str) -> FarEnd | None:
+        for source in self.far_end_sources:
+            far_end = source(dialstring)
+            if far_end is not None:
+                return far_end
+        return None
 
     # ----------------------------------------------------------------------- endpoint bookkeeping
 
@@ -220,9 +240,7 @@ class World:
         """The caller presses keys: one ChannelDtmfReceived per digit, `gap` seconds apart (ari_stasis_flow:
         1, 2, # at t=4.024/4.375/4.725 with duration_ms 100)."""
         for index, digit in enumerate(digits):
-            self.model.later(
-                index * gap, lambda d=digit: self.model.dtmf_received(channel, d, duration_ms), channel
-            )
+            self.model.later(index * gap, lambda d=digit: self.model.dtmf_received(channel, d, duration_ms), channel)
 
     def caller_hangup(self, channel: Channel, cause: int = 16) -> None:
         """The far end hangs up (a Local ;2 half's ;1 caller, or a SIP far end)."""

@@ -1,0 +1,54 @@
+"""ARI rendering of the device book's events (pbxsim.model.devices) for apps subscribed to them.
+
+Recorded in transcripts/ari_register_devicestate.ws.jsonl (NOTES "Later recordings" 9-11):
+    ContactStatusChange  type, timestamp, endpoint, contact_info {uri, contact_status, aor, roundtrip_usec}
+                         - `roundtrip_usec` is a *string* ("617")
+    PeerStatusChange     type, timestamp, endpoint, peer {peer_status}
+    EndpointStateChange  type, timestamp, endpoint
+    DeviceStateChanged   type, **application**, timestamp, device_state {name, state}, asterisk_id - the one
+                         event that puts `application` before `timestamp`
+Endpoint events reach apps subscribed to `endpoint:PJSIP/x`, device states apps subscribed to
+`deviceState:PJSIP/x` (POST /applications/{app}/subscription). Finding them scans the registered apps, of
+which there are a handful, never the channels.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pbxsim.ari.render import endpoint_json
+from pbxsim.core import iso_millis
+from pbxsim.model import CallModel
+from pbxsim.model import events as ev
+
+DeviceEvent = ev.ContactStatusChanged | ev.PeerStatusChanged | ev.EndpointStateChanged | ev.DeviceStateChanged
+
+
+def frames(model: CallModel, event: DeviceEvent, now: float, asterisk_id: str) -> list[tuple[str, dict[str, Any]]]:
+    """[(app, complete event body)] for every app subscribed to the event's endpoint or device."""
+    if isinstance(event, ev.DeviceStateChanged):
+        apps = [app.name for app in model.stasis.apps.values() if event.device in app.devices]
+        state = {"name": event.device, "state": event.state}
+        return [
+            (app, {"type": "DeviceStateChanged", "application": app, "timestamp": iso_millis(now),
+                   "device_state": state, "asterisk_id": asterisk_id})
+            for app in apps
+        ]  # fmt: skip
+    apps = [app.name for app in model.stasis.apps.values() if event.endpoint in app.endpoints]
+    endpoint = model.world.endpoints.get(event.endpoint)
+    if not apps or endpoint is None:
+        return []
+    body: dict[str, Any] = {"timestamp": iso_millis(now), "endpoint": endpoint_json(endpoint)}
+    if isinstance(event, ev.ContactStatusChanged):
+        body = {"type": "ContactStatusChange", **body}
+        body["contact_info"] = {
+            "uri": event.uri,
+            "contact_status": event.status,
+            "aor": event.aor,
+            "roundtrip_usec": str(event.roundtrip_usec),
+        }
+    elif isinstance(event, ev.PeerStatusChanged):
+        body = {"type": "PeerStatusChange", **body, "peer": {"peer_status": event.status}}
+    else:
+        body = {"type": "EndpointStateChange", **body}
+    return [(app, {**body, "asterisk_id": asterisk_id, "application": app}) for app in apps]
