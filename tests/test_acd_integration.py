@@ -197,3 +197,46 @@ async def test_caller_hangs_up_while_the_agent_rings(rig: Rig) -> None:
     assert rig.engine.acd is not None
     assert rig.engine.acd.acd.agents["1001"].presence.state.value == "idle"
     assert rig.engine.acd.acd.calls == {}
+
+
+async def drive_until(rig: Rig, type_: str, **fields: Any) -> EventRecord:
+    """Advance the shared clock a second at a time until the engine reports the event (a reconnect waits on
+    its backoff, which runs on this clock)."""
+    waiter = asyncio.create_task(rig.until(type_, **fields))
+    for _ in range(600):
+        if waiter.done():
+            break
+        rig.clock.advance(1)
+        await asyncio.sleep(0)
+    return await waiter
+
+
+async def test_pbx_listeners_killed_mid_call_are_survived_and_resynced(rig: Rig) -> None:
+    world = rig.sim.model.world
+    world.define_endpoint("1001", contact=True, far_end=FarEnd.answers(after=2))
+    agent_ready(rig, "1001")
+    caller = world.place_inbound("callhive", ["inbound", "5000"])
+    offered = await rig.until("AgentOffered", agent_id="1001")
+    await rig.until("AgentRinging", agent_id="1001")
+    await rig.advance(2)
+    connected = await rig.until("AgentConnected", agent_id="1001")
+
+    # AMI: the listener goes away and comes back on the same port; the engine logs in again and resyncs.
+    await rig.sim.ami.stop()
+    await rig.until("AmiDisconnected")
+    await rig.sim.ami.start()
+    reconnected = await drive_until(rig, "AmiConnected")
+    assert reconnected.body["resynced"] is True
+
+    # ARI: the WebSocket drops while the call is bridged; events of the gap are lost, the state comes back by REST.
+    await rig.sim.ari_sockets.close_all()
+    await rig.until("AriDisconnected")
+    resynced = await rig.until("AriResynced")
+    held = {channel["id"] for channel in resynced.body["channels"]}
+    assert {caller.id, offered.leg_id} <= held
+    assert len(resynced.body["bridges"]) == 1
+
+    # Nothing was lost: the call is still up and ends normally.
+    world.caller_hangup(caller)
+    completed = await rig.until("CallCompleted", call_id=connected.call_id)
+    assert completed.body["by"] == "caller"

@@ -137,7 +137,10 @@ class AmiServer:
         return int(self._server.sockets[0].getsockname()[1])
 
     async def start(self) -> None:
+        """Listen; after a `stop()`, listen again on the same port (a restarted Asterisk keeps its port)."""
+        self._stopping = False
         self._server = await asyncio.start_server(self._serve, self._host, self._port, backlog=LISTEN_BACKLOG)
+        self._port = self.port
         log.info("AMI listening on %s:%d", self._host, self.port)
 
     @property
