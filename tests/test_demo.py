@@ -7,7 +7,7 @@ import json
 import signal
 import sys
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import aiohttp
 import psutil
@@ -50,9 +50,34 @@ def processes_of(data_dir: Path, demo_pid: int) -> list[psutil.Process]:
     return found
 
 
+# A busy little world: phones register at once and callers arrive every second, so a few seconds of demo
+# show registration, queueing and answered calls.
+QUICK_WORLD = """
+seed: 7
+agents:
+  "1001-1004": {register_at: {min: 0, max: 0.5}, answer_after: {min: 0.5, max: 1}, talk: {min: 1, max: 2}}
+inbound:
+  - {number: "5000", rate: 1, window: {start: 1}, caller: "06XXXXXXXX", patience: 30}
+"""
+
+
+async def all_events(base: str) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    async with aiohttp.ClientSession() as http:
+        while True:
+            after = events[-1]["seq"] if events else 0
+            async with http.get(f"{base}/api/events?after={after}&limit=1000") as response:
+                page = (await response.json())["events"]
+            if not page:
+                return events
+            events += page
+
+
 async def test_demo_runs_everything_and_leaves_nothing_behind(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    demo = await start_demo(data_dir, "--duration", "4")
+    world = tmp_path / "world.yaml"
+    world.write_text(QUICK_WORLD)
+    demo = await start_demo(data_dir, "--duration", "6", "--scenario", str(world))
     url = await wallboard_url(demo)
     base = url.removesuffix("/wallboard/")
     helpers = processes_of(data_dir, demo.pid)
@@ -82,14 +107,15 @@ async def test_demo_runs_everything_and_leaves_nothing_behind(tmp_path: Path) ->
     assert [p.pid for p in helpers if p.is_running() and p.status() != psutil.STATUS_ZOMBIE] == []
 
     # The embedded database is kept and reused: a second run continues the same event stream.
-    again = await start_demo(data_dir)
+    again = await start_demo(data_dir, "--scenario", str(world))
     url = await wallboard_url(again)
-    async with aiohttp.ClientSession() as http, http.get(url.replace("/wallboard/", "/api/events?after=0")) as response:
-        types = [event["type"] for event in (await response.json())["events"]]
+    types = [event["type"] for event in await all_events(url.removesuffix("/wallboard/"))]
     # Both runs, in one stream: the first one's connection to pbxsim over AMI and ARI, its stop, the second start.
     first_run = types[: types.index("EngineStopped") + 1]
     assert first_run[0] == "EngineStarted"
     assert {"AmiConnected", "AriResynced", "EngineStopping"} <= set(first_run)
+    # Simulated agents registered over AMI, callers arrived over ARI, and the engine handled them, all stored.
+    assert {"ContactStatus", "DeviceStateChange", "StasisStart", "CallerEnqueued", "AgentConnected"} <= set(first_run)
     assert "EngineStarted" in types[len(first_run):]
     helpers = processes_of(data_dir, again.pid)
     again.send_signal(signal.SIGINT)
