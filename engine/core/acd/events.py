@@ -1,5 +1,6 @@
 """What happens to the ACD, in its own words (past tense). The runtime builds these from ARI/AMI events,
-the HTTP API and its timers; the ACD never sees the wire."""
+the HTTP API and its timers; the ACD never sees the wire. Device states are Asterisk's own vocabulary
+(engine.pbx.ami_events.DeviceState)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from enum import StrEnum
 
 from engine.core.agent_fsm import StatusTrigger
 from engine.core.skills import SkillRequirement
+from engine.pbx.ami_events import DeviceState as DeviceState
 
 
 class LegFailure(StrEnum):
@@ -18,18 +20,6 @@ class LegFailure(StrEnum):
     UNREACHABLE = "unreachable"  # cause 18 / SIP 408
     CONGESTION = "congestion"  # cause 34 / SIP 503
     NO_CONTACT = "no_contact"  # originate 500 "Allocation failed": the phone is not registered
-
-
-class DeviceState(StrEnum):
-    NOT_INUSE = "NOT_INUSE"
-    INUSE = "INUSE"
-    BUSY = "BUSY"
-    RINGING = "RINGING"
-    RINGINUSE = "RINGINUSE"
-    ONHOLD = "ONHOLD"
-    UNAVAILABLE = "UNAVAILABLE"
-    INVALID = "INVALID"
-    UNKNOWN = "UNKNOWN"
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,6 @@ from engine.core.acd.events import (
     AgentLegFailed,
     AgentLegRinging,
     ContactObserved,
-    DeviceState,
     DeviceStateObserved,
     LegFailure,
     LegHungUp,
@@ -129,11 +128,7 @@ def _stasis_start(event: ari.StasisStart) -> Meaning:
 
 def from_ami(event: ami.AmiStreamItem) -> list[AcdEvent]:
     if isinstance(event, ami.DeviceStateChange):
-        try:
-            state = DeviceState(event.state.value)
-        except ValueError:
-            state = DeviceState.UNKNOWN
-        return [DeviceStateObserved(event.device, state)]
+        return [DeviceStateObserved(event.device, event.state)]
     if isinstance(event, ami.ContactStatus):
         return _contact(event.endpoint_name or event.aor, event.status)
     if isinstance(event, ContactListItem):
