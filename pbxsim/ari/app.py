@@ -24,7 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
-from pbxsim.ari import bridges, channels, http, resources
+from pbxsim.ari import bridges, channels, devices, http, resources
 from pbxsim.ari.dispatch import AriDispatcher
 from pbxsim.ari.events import EventSockets
 from pbxsim.ari.routing import MODEL_KEY, refusals
@@ -110,7 +110,7 @@ def build_app(core: Core, sockets: EventSockets, username: str, password: str, m
     app[MODEL_KEY] = model
     app.router.add_get("/ari/asterisk/info", get_asterisk_info, allow_head=False)
     app.router.add_get("/ari/events", sockets.handle, allow_head=False)
-    for method, path, handler in [*channels.ROUTES, *bridges.ROUTES, *resources.ROUTES]:
+    for method, path, handler in [*channels.ROUTES, *bridges.ROUTES, *resources.ROUTES, *devices.ROUTES]:
         app.router.add_route(method, path, refusals(handler))
 
     async def close_sockets(_app: web.Application) -> None:

@@ -16,6 +16,7 @@ from pbxsim.ari import http
 from pbxsim.ari.render import channel_json, playback_json, recording_json
 from pbxsim.ari.routing import Route, created, listing, model_of, number, params, text, variables
 from pbxsim.model import CallModel, dialing
+from pbxsim.model import redirect as redirects
 from pbxsim.model.calls import HANGUP_REASONS
 from pbxsim.model.errors import ModelError, bad_request, not_found, unprocessable
 from pbxsim.model.objects import Channel
@@ -243,18 +244,12 @@ async def continue_in_dialplan(request: web.Request) -> web.StreamResponse:
     context = text(values, "context") or channel.dialplan.context
     exten = text(values, "extension") or channel.dialplan.exten
     priority = int(number(values, "priority", channel.dialplan.priority + 1))
-    model.leave_stasis(channel)
-    channel.dialplan.context, channel.dialplan.exten, channel.dialplan.priority = context, exten, priority
-    route = model.world.dialplan_stasis.get((context, exten))
-    if route is not None:
-        model.enter_stasis(channel, route[0], list(route[1]))
-    elif context not in model.world.contexts:
-        model.far_end_hangup(channel, 16)  # nonexistent context: hung up, no ChannelDestroyed shown
+    redirects.continue_in_dialplan(model, channel, context, exten, priority)
     return http.no_content()
 
 
 async def redirect(request: web.Request) -> web.StreamResponse:
-    _, channel = _stasis(request)
+    model, channel = _stasis(request)
     endpoint = text(await params(request), "endpoint")
     if not endpoint:
         raise ModelError(400, "Not Found", "Required parameter 'endpoint' not provided.")  # sic, NOTES 17
@@ -263,7 +258,8 @@ async def redirect(request: web.Request) -> web.StreamResponse:
         raise unprocessable(f"Endpoint parameter '{endpoint}' does not contain tech/resource")
     if tech.lower() != channel.tech.lower():
         raise unprocessable(f"Endpoint technology '{tech}' does not match channel technology '{channel.tech}'")
-    return http.no_content()  # Local -> Local: 204 and nothing happens (NOTES 17)
+    redirects.redirect(model, channel, endpoint)  # Local: nothing; PJSIP: REFER or 302 (NOTES 17)
+    return http.no_content()
 
 
 ROUTES: list[Route] = [

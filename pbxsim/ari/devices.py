@@ -16,7 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiohttp import web
+
+from pbxsim.ari import http
 from pbxsim.ari.render import endpoint_json
+from pbxsim.ari.routing import Route
 from pbxsim.core import iso_millis
 from pbxsim.model import CallModel
 from pbxsim.model import events as ev
@@ -52,3 +56,14 @@ def frames(model: CallModel, event: DeviceEvent, now: float, asterisk_id: str) -
     else:
         body = {"type": "EndpointStateChange", **body}
     return [(app, {**body, "asterisk_id": asterisk_id, "application": app}) for app in apps]
+
+
+async def list_device_states(request: web.Request) -> web.StreamResponse:
+    """`GET /deviceStates` lists only the states ARI apps control (`Stasis:<name>`, PUT /deviceStates/..),
+    never PJSIP endpoints': the recorded box answered `[]` before, while and after 1003 was registered
+    (ari_register_devicestate t=0.811, 4.330, 8.340). pbxsim has no app-controlled states."""
+    del request
+    return http.json_response([])
+
+
+ROUTES: list[Route] = [("GET", "/ari/deviceStates", list_device_states)]

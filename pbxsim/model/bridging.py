@@ -7,7 +7,10 @@ From transcripts/ari_stasis_flow and ari_ws_reconnect:
 * `addChannel` with several ids emits one ChannelEnteredBridge per channel, each showing the bridge's
   member list *including* the channel (t=6.736/6.737). An unknown channel -> 400 "Channel not found"
   (not 404, NOTES ARI 2); a channel not in Stasis -> 422.
-* A Stasis channel entering subscribes its app to the bridge, so the app later gets BridgeDestroyed.
+* A Stasis channel entering subscribes its app to the bridge, so the app later gets BridgeDestroyed -
+  unless `removeChannel` took the app's last channel out: then the app is unsubscribed (ari_continue_redirect
+  t=11.882-11.888: removeChannel of the only member, DELETE, no BridgeDestroyed; ari_stasis_flow t=11.221:
+  removeChannel of one of two members, the other left by hanging up, BridgeDestroyed at t=11.525).
 * Destroy: remaining members leave (ChannelLeftBridge), then BridgeDestroyed, then 204.
 Mixing bridges keep `simple_bridge` at any size here (Asterisk would switch to softmix beyond two members;
 not recorded, not needed by a client).
@@ -83,7 +86,10 @@ def remove_channels(model: CallModel, bridge: Bridge, channel_ids: list[str]) ->
             raise errors.unprocessable("Channel not in this bridge")
         channels.append(channel)
     for channel in channels:
+        app = channel.stasis_app
         leave(model, channel)
+        if app is not None and all(member.stasis_app != app for member in bridge.channels.values()):
+            model.stasis.unsubscribe_bridge(app, bridge)
 
 
 def leave(model: CallModel, channel: Channel) -> None:
