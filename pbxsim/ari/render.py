@@ -144,6 +144,14 @@ def event_body(event: ev.ModelEvent, now: float) -> dict[str, Any] | None:
             dtmf = _typed("ChannelDtmfReceived", now, digit=digit, duration_ms=duration_ms)
             dtmf["channel"] = channel_json(channel)
             return dtmf
+        case ev.ChannelTransferRequested(channel, destination, connected, bridge):
+            referred_by: dict[str, Any] = {"source_channel": channel_json(channel)}
+            if connected is not None:
+                referred_by["connected_channel"] = channel_json(connected)
+            if bridge is not None:
+                referred_by["bridge"] = bridge_json(bridge)
+            refer_to = {"requested_destination": {"destination": destination}}
+            return _typed("ChannelTransfer", now, state="channel_accepted", refer_to=refer_to, referred_by=referred_by)
         case ev.BridgeCreated(bridge):
             return _typed("BridgeCreated", now, bridge=bridge_json(bridge))
         case ev.BridgeDestroyed(bridge):
@@ -182,6 +190,8 @@ def recipients(event: ev.ModelEvent) -> list[str]:
             return list(dict.fromkeys([*channel.apps, *bridge.apps]))
         case ev.BridgeCreated(bridge) | ev.BridgeDestroyed(bridge):
             return list(bridge.apps)
+        case ev.ChannelTransferRequested(channel, _, _, _):
+            return list(channel.apps)
         case ev.PlaybackStarted(playback) | ev.PlaybackFinished(playback):
             return _target_apps(playback.target)
         case ev.RecordingStarted(recording) | ev.RecordingFinished(recording):

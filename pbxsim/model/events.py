@@ -85,6 +85,16 @@ class DtmfReceived:
 
 
 @dataclass(frozen=True, slots=True)
+class ChannelTransferRequested:
+    """A softphone's REFER that Asterisk reports instead of carrying out (PJSIP_TRANSFER_HANDLING=ari-only)."""
+
+    channel: Channel
+    destination: str
+    connected: Channel | None
+    bridge: Bridge | None
+
+
+@dataclass(frozen=True, slots=True)
 class BridgeCreated:
     bridge: Bridge
 
@@ -192,6 +202,7 @@ ModelEvent = (
     | DtmfReceived
     | BridgeCreated
     | BridgeDestroyed
+    | ChannelTransferRequested
     | ChannelEnteredBridge
     | ChannelLeftBridge
     | PlaybackStarted

@@ -242,6 +242,12 @@ class World:
         for index, digit in enumerate(digits):
             self.model.later(index * gap, lambda d=digit: self.model.dtmf_received(channel, d, duration_ms), channel)
 
+    def transfer(self, channel: Channel, target: str) -> None:
+        """The softphone on `channel` transfers its call to extension `target` (pbxsim.model.transfer)."""
+        from pbxsim.model.transfer import transfer
+
+        transfer(self.model, channel, target)
+
     def caller_hangup(self, channel: Channel, cause: int = 16) -> None:
         """The far end hangs up (a Local ;2 half's ;1 caller, or a SIP far end)."""
         self.model.far_end_hangup(channel, cause)
