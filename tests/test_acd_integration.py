@@ -54,6 +54,16 @@ class Rig:
                     return record
         raise AssertionError(f"the stream ended before {type_}")
 
+    async def until_all(self, *types: str) -> None:
+        """Every one of these event types has been seen, in whatever order they come."""
+        missing = set(types)
+        async with asyncio.timeout(20):
+            async for record in self.events:
+                missing.discard(record.type)
+                if not missing:
+                    return
+        raise AssertionError(f"the stream ended before {sorted(missing)}")
+
     async def advance(self, seconds: float) -> None:
         self.clock.advance(seconds)
         await self.sim.model.scheduler.settle()
@@ -78,7 +88,7 @@ async def rig(database_url: str, tmp_path: Path) -> AsyncIterator[Rig]:
             stop = asyncio.Event()
             rig = Rig(sim, engine, clock, engine.stream.subscribe(limit=100_000))
             running = asyncio.create_task(engine.run(stop))
-            await rig.until("AriResynced")
+            await rig.until_all("AriResynced", "AmiConnected")  # both links up before the test begins
             yield rig
             stop.set()
             await asyncio.wait_for(running, 20)

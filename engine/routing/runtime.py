@@ -3,8 +3,9 @@
 Ordering: PBX events arrive through the adapters' synchronous callbacks in wire order, agent requests from
 the HTTP API run on the same loop, timers fire from one task; each is turned into ACD events and handled
 at once (`Acd.handle` is synchronous), so the ACD sees one total order, the same as the event stream's.
-The commands that need the PBX go to one queue, carried out in order by one task (an answer before the
-music, a bridge before its channels are added); the facts go to the event stream as they are produced.
+The commands that need the PBX go to lanes (lanes.py): in order within a call (an answer before the music, a
+bridge before its channels are added), calls side by side, and each agent originate on a lane of its own so
+the phone rings without waiting for the caller's answer; the facts go to the event stream as produced.
 
 A new caller (`Stasis(app,inbound,<number>)`) gets a call id, is answered, has its call id, queue, priority
 and enqueue time set as channel variables (so a restarted engine can rebuild the queues from the channels
@@ -16,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from engine.adapters.ari import AriClient
@@ -52,16 +52,17 @@ from engine.core.stats import FactRecord, QueueStats
 from engine.pbx import ari_commands as cmd
 from engine.pbx.ami_events import AmiStreamItem
 from engine.pbx.ari_events import AriEvent
+from engine.routing.lanes import Lanes
 from engine.routing.timers import Key, Timers
 from engine.runtime import EventStream
 
 log = logging.getLogger(__name__)
 
 VOICEMAIL_CONTEXT = "callhive-voicemail"
+# Facts after which the ACD knows the call no more (an overflow to voicemail ends it too).
+CALL_ENDS = {"CallCompleted", "CallerAbandoned", "CallRefused"}
 FEATURE_TRIGGERS = {"ready": StatusTrigger.READY, "break": StatusTrigger.BREAK, "logout": StatusTrigger.LOGOUT,
                     "login": StatusTrigger.LOGIN}
-
-Step = Callable[[], Awaitable[None]]
 
 
 class AcdRuntime:
@@ -74,7 +75,9 @@ class AcdRuntime:
         self._stream = stream
         self._ari = ari
         self._timers = Timers(clock, self._timer_fired)
-        self._steps: asyncio.Queue[Step | None] = asyncio.Queue()
+        self._lanes = Lanes()
+        self._call_of_leg: dict[str, str] = {}  # caller and agent legs -> call, to pick a request's lane
+        self._legs_of_call: dict[str, list[str]] = {}
         self._offered: set[str] = set()  # agent legs originated, not answered
         self._answered: set[str] = set()  # caller legs and answered agent legs, in Stasis
         self._agent_by_endpoint = {a.endpoint: a.agent_id for a in center.agents}
@@ -93,7 +96,7 @@ class AcdRuntime:
             elif isinstance(meaning, StrayChannel):
                 log.warning("hanging up a channel no call explains", extra={"fields": {
                     "leg_id": meaning.channel_id, "args": list(meaning.args)}})
-                self._queue_request(cmd.HangupChannel(channel_id=meaning.channel_id))
+                self._queue_request(meaning.channel_id, cmd.HangupChannel(channel_id=meaning.channel_id))
             else:
                 self.apply(meaning)
 
@@ -161,23 +164,26 @@ class AcdRuntime:
         call_id = f"call-{uuid.uuid4().hex[:16]}"
         now = self._clock.now()
         if queue is None:
-            self._queue_request(cmd.HangupChannel(channel_id=caller.channel_id))
+            self._queue_request(caller.channel_id, cmd.HangupChannel(channel_id=caller.channel_id))
             return
         if binding is None:
             log.warning("number has no binding; using the first queue", extra={"fields": {
                 "number": caller.number, "queue": queue}})
         self._answered.add(caller.channel_id)
+        self._remember_leg(call_id, caller.channel_id)
         self._stream.publish(EventSource.ENGINE, "CallStarted", call_id=call_id, leg_id=caller.channel_id,
                              queue=queue, body={"number": caller.number, "caller": caller.caller_number,
                                                 "caller_name": caller.caller_name})
-        self._queue_request(cmd.AnswerChannel(channel_id=caller.channel_id))
+        self._queue_request(call_id, cmd.AnswerChannel(channel_id=caller.channel_id))
         priority = binding.priority if binding is not None else 0
-        for name, value in (("CALLHIVE_CALL", call_id), ("CALLHIVE_QUEUE", queue),
-                            ("CALLHIVE_PRIORITY", str(priority)), ("CALLHIVE_ENQUEUED", f"{now:.3f}")):
-            self._queue_request(cmd.SetChannelVariable(channel_id=caller.channel_id, variable=name, value=value))
         self.apply(CallEnqueued(call_id, caller.channel_id, queue, priority,
                                 binding.skills if binding is not None else (), caller.caller_number,
                                 caller.caller_name, now))
+        # After the music and the first offer: these only serve a restarted engine, nothing waits on them.
+        for name, value in (("CALLHIVE_CALL", call_id), ("CALLHIVE_QUEUE", queue),
+                            ("CALLHIVE_PRIORITY", str(priority)), ("CALLHIVE_ENQUEUED", f"{now:.3f}")):
+            self._queue_request(call_id, cmd.SetChannelVariable(
+                channel_id=caller.channel_id, variable=name, value=value))
 
     def _feature_code(self, code: FeatureCode) -> None:
         agent_id = self._agent_by_endpoint.get(code.endpoint if "/" in code.endpoint else f"PJSIP/{code.endpoint}")
@@ -187,7 +193,7 @@ class AcdRuntime:
                 self.request(agent_id, trigger, "feature code" if trigger is StatusTrigger.BREAK else None)
             except (ValueError, IllegalTransition) as exc:
                 log.info("feature code refused: %s", exc)
-        self._queue_request(cmd.HangupChannel(channel_id=code.channel_id))
+        self._queue_request(code.channel_id, cmd.HangupChannel(channel_id=code.channel_id))
 
     # --- outputs ------------------------------------------------------------------------------------
     def _carry_out(self, command: AcdCommand) -> None:
@@ -197,33 +203,49 @@ class AcdRuntime:
                                           body=command.data)
             self.stats.feed([FactRecord(record.seq, record.received_at, command.kind, command.call_id,
                                         command.queue, command.agent_id, command.data)])
+            if command.kind in CALL_ENDS and command.call_id is not None:
+                self._forget_call(command.call_id)
         elif isinstance(command, StartTimer):
             self._timers.start(command.key, command.due)
         elif isinstance(command, CancelTimer):
             self._timers.cancel(command.key)
         elif isinstance(command, OriginateAgentLeg):
             self._offered.add(command.leg_id)
-            self._steps.put_nowait(lambda: self._originate(command))
+            self._remember_leg(command.call_id, command.leg_id)
+            # Its own lane: the agent's phone starts ringing without waiting for the caller's answer or music.
+            self._lanes.submit(command.leg_id, lambda: self._originate(command))
         elif isinstance(command, HangUpLeg):
-            self._queue_request(cmd.HangupChannel(channel_id=command.leg_id))
+            lane = self._call_of_leg.get(command.leg_id, command.leg_id)
+            self._queue_request(lane, cmd.HangupChannel(channel_id=command.leg_id))
         elif isinstance(command, StartMusic):
-            self._queue_request(cmd.StartChannelMoh(channel_id=command.leg_id, moh_class=command.moh_class))
+            lane = self._call_of_leg.get(command.leg_id, command.leg_id)
+            self._queue_request(lane, cmd.StartChannelMoh(channel_id=command.leg_id, moh_class=command.moh_class))
         elif isinstance(command, BridgeLegs):
-            self._queue_request(cmd.StopChannelMoh(channel_id=command.caller_leg))
-            self._queue_request(cmd.CreateBridge(bridge_id=command.bridge_id, name=command.call_id))
-            self._queue_request(cmd.AddChannelToBridge(
+            self._queue_request(command.call_id, cmd.StopChannelMoh(channel_id=command.caller_leg))
+            self._queue_request(command.call_id, cmd.CreateBridge(bridge_id=command.bridge_id, name=command.call_id))
+            self._queue_request(command.call_id, cmd.AddChannelToBridge(
                 bridge_id=command.bridge_id, channel=(command.caller_leg, command.agent_leg)))
         elif isinstance(command, TearDownBridge):
-            self._queue_request(cmd.DestroyBridge(bridge_id=command.bridge_id))
+            call_id = command.bridge_id.removesuffix("-bridge")
+            self._queue_request(call_id, cmd.DestroyBridge(bridge_id=command.bridge_id))
         elif isinstance(command, SendToVoicemail):
             self._answered.discard(command.caller_leg)
+            self._forget_call(command.call_id)
             box = command.mailbox.split("@", 1)[0]
-            self._queue_request(cmd.StopChannelMoh(channel_id=command.caller_leg))
-            self._queue_request(cmd.ContinueInDialplan(
+            self._queue_request(command.call_id, cmd.StopChannelMoh(channel_id=command.caller_leg))
+            self._queue_request(command.call_id, cmd.ContinueInDialplan(
                 channel_id=command.caller_leg, context=VOICEMAIL_CONTEXT, extension=box, priority=1))
 
-    def _queue_request(self, request: cmd.AriCommand[Any]) -> None:
-        self._steps.put_nowait(lambda: self._send(request))
+    def _remember_leg(self, call_id: str, leg_id: str) -> None:
+        self._call_of_leg[leg_id] = call_id
+        self._legs_of_call.setdefault(call_id, []).append(leg_id)
+
+    def _forget_call(self, call_id: str) -> None:
+        for leg in self._legs_of_call.pop(call_id, []):
+            self._call_of_leg.pop(leg, None)
+
+    def _queue_request(self, lane: str, request: cmd.AriCommand[Any]) -> None:
+        self._lanes.submit(lane, lambda: self._send(request))
 
     async def _send(self, request: cmd.AriCommand[Any]) -> None:
         try:
@@ -256,13 +278,12 @@ class AcdRuntime:
         self.apply(TimerFired(key))
 
     async def run(self) -> None:
-        """Carry out PBX steps in order until `close()`; timers fire meanwhile."""
+        """Carry out PBX requests until `close()`: in order within a call, calls side by side."""
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(self._timers.run(), name="acd-timers")
-            while (step := await self._steps.get()) is not None:
-                await step()
+            await self._lanes.run()
             self._timers.close()
 
     def close(self) -> None:
-        """Stop after the steps already queued (they may still reach a PBX that is going away)."""
-        self._steps.put_nowait(None)
+        """Stop once the requests already queued are done (they may still reach a PBX that is going away)."""
+        self._lanes.close()
