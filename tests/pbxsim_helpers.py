@@ -1,6 +1,6 @@
 """Helpers for replaying the recorded Asterisk transcripts against pbxsim.
 
-A recorded AMI session is three files (see /work/shared/asterisk/README.md): `X.txt` (bytes received),
+A recorded AMI session is three files (see ../shared/asterisk/README.md): `X.txt` (bytes received),
 `X.tx.txt` (bytes sent) and `X.annotated.txt` (both interleaved, `### >>> SENT n bytes` /
 `### <<< RECV n bytes` / `### NOTE` / `### EOF` markers followed by exactly n payload bytes). The annotated
 file gives the *schedule* - which received messages completed between one send and the next - and the
@@ -20,7 +20,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-RECORDINGS = Path(os.environ.get("CALLHIVE_ASTERISK_RECORDINGS", "/work/shared/asterisk"))
+from tests.conftest import SHARED
+
+RECORDINGS = Path(os.environ.get("CALLHIVE_ASTERISK_RECORDINGS", SHARED / "asterisk"))
 TRANSCRIPTS = RECORDINGS / "transcripts"
 ARI_DOCS = RECORDINGS / "ari-api-docs"
 
