@@ -39,7 +39,11 @@ class AriDispatcher:
         body = event_body(event, now)
         if body is None:
             return
+        stasis = self._model.stasis
         for app in apps:
+            registered = stasis.get(app)
+            if registered is not None and not registered.wants(body["type"]):
+                continue  # the app's event filter
             body["asterisk_id"] = self._asterisk_id
             body["application"] = app
             self._sockets.send_nowait(app, dump_json(body))

@@ -90,8 +90,8 @@ def app_json(app: App) -> dict[str, Any]:
         "bridge_ids": list(app.bridges),
         "endpoint_ids": list(app.endpoints),
         "device_names": list(app.devices),
-        "events_allowed": [],
-        "events_disallowed": [],
+        "events_allowed": [{"type": name} for name in app.events_allowed],
+        "events_disallowed": [{"type": name} for name in app.events_disallowed],
     }
 
 

@@ -10,6 +10,8 @@ event source that does not exist -> 422 "Event source does not exist" (NOTES "La
 
 from __future__ import annotations
 
+import json
+
 from aiohttp import web
 
 from pbxsim.ari import http
@@ -122,6 +124,28 @@ async def get_app(request: web.Request) -> web.StreamResponse:
     return http.json_response(app_json(_app(request)))
 
 
+async def event_filter(request: web.Request) -> web.StreamResponse:
+    """The body is the filter itself: {"allowed": [{"type": ...}], "disallowed": [...]}; a list not given is
+    left as it was, an empty body clears both (ari-api-docs/applications.json, filter)."""
+    app = _app(request)
+    raw = await request.read()
+    try:
+        body = json.loads(raw) if raw.strip() else {}
+    except ValueError:
+        return http.error_response(400, "Bad Request", "Invalid JSON body")
+    if not isinstance(body, dict):
+        return http.error_response(400, "Bad Request", "Invalid filter")
+    if not body:
+        app.events_allowed, app.events_disallowed = [], []
+    for key, target in (("allowed", "events_allowed"), ("disallowed", "events_disallowed")):
+        if key in body:
+            items = body[key]
+            if not isinstance(items, list) or not all(isinstance(i, dict) and "type" in i for i in items):
+                return http.error_response(400, "Bad Request", "Invalid filter")
+            setattr(app, target, [str(item["type"]) for item in items])
+    return http.json_response(app_json(app))
+
+
 async def subscription(request: web.Request) -> web.StreamResponse:
     model = model_of(request)
     app = _app(request)
@@ -181,4 +205,5 @@ ROUTES: list[Route] = [
     ("GET", "/ari/applications/{applicationName}", get_app),
     ("POST", "/ari/applications/{applicationName}/subscription", subscription),
     ("DELETE", "/ari/applications/{applicationName}/subscription", subscription),
+    ("PUT", "/ari/applications/{applicationName}/eventFilter", event_filter),
 ]

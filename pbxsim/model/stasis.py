@@ -34,6 +34,14 @@ class App:
     bridges: dict[str, None] = field(default_factory=dict)
     endpoints: dict[str, None] = field(default_factory=dict)
     devices: dict[str, None] = field(default_factory=dict)
+    # PUT /applications/{app}/eventFilter: event types sent (empty: all) and not sent (wins over allowed).
+    events_allowed: list[str] = field(default_factory=list)
+    events_disallowed: list[str] = field(default_factory=list)
+
+    def wants(self, event_type: str) -> bool:
+        if event_type in self.events_disallowed:
+            return False
+        return not self.events_allowed or event_type in self.events_allowed
 
     @property
     def holds_objects(self) -> bool:

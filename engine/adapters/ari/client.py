@@ -39,6 +39,7 @@ from engine.adapters.ari.decode import DecodeError, decode_event
 from engine.adapters.ari.errors import (
     ApplicationReplacedError,
     AriAuthError,
+    AriBadRequest,
     AriConnectionError,
     AriError,
     AriNotFound,
@@ -53,6 +54,7 @@ from engine.clock import RuntimeClock
 from engine.config import AriSettings
 from engine.pbx.ari_commands import (
     AriCommand,
+    FilterApplicationEvents,
     GetApplication,
     GetBridge,
     GetChannel,
@@ -108,6 +110,7 @@ class AriClient:
         backoff: Backoff = Backoff(),
         request_timeout: float = 10.0,
         heartbeat: float | None = 30.0,
+        disallowed_events: tuple[str, ...] = (),
     ) -> None:
         self._settings = settings
         self._clock = clock
@@ -124,6 +127,8 @@ class AriClient:
         self._replaced = False
         # Event sources subscribed through send(), to re-create if the app was destroyed meanwhile.
         self._sources: set[str] = set()
+        # Event types the engine never reads, dropped at the source by the app's event filter after each connect.
+        self._disallowed = disallowed_events
 
     @property
     def replaced(self) -> bool:
@@ -273,6 +278,11 @@ class AriClient:
 
     async def _resync(self) -> None:
         app_name = self._settings.app
+        if self._disallowed:
+            try:
+                await self._call(FilterApplicationEvents.disallowing(app_name, self._disallowed))
+            except (AriNotFound, AriBadRequest) as exc:  # an Asterisk without eventFilter (before 13.26/16.3)
+                log.warning("ARI event filter not set: %s", exc)
         app = await self._call(GetApplication(application=app_name))
         for source in sorted(self._sources - _sources_held(app)):
             try:

@@ -71,6 +71,8 @@ def encode(command: AriCommand[Any]) -> WireRequest:
             path = path.replace("{" + param.name + "}", quote(_text(value), safe=";@:"))
         elif param.kind is ParamKind.QUERY:
             query.append((param.name, _text(value)))
+        elif type(command).BODY_IS_PARAMETER and isinstance(value, Mapping):
+            body = dict(value)
         else:
             body[param.name] = dict(value) if isinstance(value, Mapping) else value
     return WireRequest(type(command).METHOD, path, tuple(query), body or None)

@@ -68,6 +68,7 @@ from engine.pbx.ari_commands.channels import (
 )
 from engine.pbx.ari_commands.resources import (
     DeleteStoredRecording,
+    FilterApplicationEvents,
     GetApplication,
     GetAsteriskInfo,
     GetEndpoint,
@@ -94,7 +95,7 @@ COMMANDS: tuple[type[AriCommand[Any]], ...] = (
     DestroyBridge, AddChannelToBridge, RemoveChannelFromBridge, PlayOnBridge, RecordBridge, StartBridgeMoh,
     StopBridgeMoh, GetPlayback, StopPlayback, GetLiveRecording, StopLiveRecording, ListStoredRecordings,
     GetStoredRecording, DeleteStoredRecording, GetStoredRecordingFile, ListEndpoints, ListEndpointsByTech,
-    GetEndpoint, ListDeviceStates, ListApplications, GetApplication, SubscribeApplication,
+    GetEndpoint, ListDeviceStates, ListApplications, GetApplication, FilterApplicationEvents, SubscribeApplication,
     UnsubscribeApplication, GetAsteriskInfo,
 )  # fmt: skip
 
@@ -117,6 +118,7 @@ __all__ = [
     "DeleteStoredRecording",
     "DestroyBridge",
     "DialChannel",
+    "FilterApplicationEvents",
     "GetApplication",
     "GetAsteriskInfo",
     "GetBridge",

@@ -125,5 +125,8 @@ class AriCommand(Generic[R]):
     MODEL: ClassVar[type | None] = None
     # Places a new call: refused once another connection has replaced the app.
     ORIGINATES: ClassVar[bool] = False
+    # The one body parameter IS the JSON body (Asterisk hands the whole body to it: eventFilter's `filter`),
+    # rather than a key inside it (originate's `variables`).
+    BODY_IS_PARAMETER: ClassVar[bool] = False
 
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from engine.pbx.ari_commands.base import (
     DELETE,
     GET,
     POST,
+    PUT,
     AppName,
     AriCommand,
     RecordingName,
     Returns,
+    body,
     path,
     query,
 )
@@ -115,6 +118,21 @@ class GetApplication(AriCommand[Application]):
     # 404 "Application not found" once the app was destroyed (socket closed while it held no channels).
     METHOD, PATH, RETURNS, MODEL = GET, "/applications/{applicationName}", Returns.ONE, Application
     application: AppName
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FilterApplicationEvents(AriCommand[Application]):
+    """PUT /applications/{app}/eventFilter with {"allowed": [{"type": ...}], "disallowed": [...]}: a list left out
+    is not changed; an empty allowed list means every event; disallowed wins."""
+
+    METHOD, PATH, RETURNS, MODEL = PUT, "/applications/{applicationName}/eventFilter", Returns.ONE, Application
+    BODY_IS_PARAMETER = True
+    application: AppName
+    filter: Annotated[Mapping[str, Any] | None, body("filter")] = None
+
+    @classmethod
+    def disallowing(cls, application: str, event_types: tuple[str, ...]) -> FilterApplicationEvents:
+        return cls(application=application, filter={"disallowed": [{"type": name} for name in event_types]})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
