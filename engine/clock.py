@@ -16,6 +16,19 @@ class RuntimeClock(Protocol):
     async def sleep(self, seconds: float) -> None: ...
 
 
+async def sleep_unless(clock: RuntimeClock, seconds: float, wake: asyncio.Event) -> bool:
+    """Sleep on `clock`, cut short when `wake` is set; True if woken early. Either way nothing is left running."""
+    sleeper = asyncio.ensure_future(clock.sleep(seconds))
+    waker = asyncio.ensure_future(wake.wait())
+    try:
+        await asyncio.wait((sleeper, waker), return_when=asyncio.FIRST_COMPLETED)
+        return waker.done() and not sleeper.done()
+    finally:
+        for task in (sleeper, waker):
+            task.cancel()
+        await asyncio.gather(sleeper, waker, return_exceptions=True)
+
+
 class WallClock:
     def now(self) -> float:
         return time.time()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import asyncpg
 import pytest
 
@@ -250,3 +251,28 @@ async def test_pbx_listeners_killed_mid_call_are_survived_and_resynced(rig: Rig)
     world.caller_hangup(caller)
     completed = await rig.until("CallCompleted", call_id=connected.call_id)
     assert completed.body["by"] == "caller"
+
+
+async def test_agent_api_actions_and_errors(rig: Rig) -> None:
+    base = rig.engine.url
+    assert base is not None
+    async with aiohttp.ClientSession() as http:
+        async def post(path: str, body: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+            async with http.post(f"{base}{path}", json=body) as response:
+                return response.status, await response.json()
+
+        assert await post("/api/agents/9999/login") == (404, {"error": "no agent '9999'"})
+        status, body = await post("/api/agents/1001/ready")
+        assert status == 409 and "status 'logged_out' does not accept 'ready'" in body["error"]
+        status, body = await post("/api/agents/1001/login")
+        assert (status, body["agent"]["status"]) == (200, "available")
+        status, body = await post("/api/agents/1001/break")
+        assert status == 400 and "needs a reason" in body["error"]
+        status, body = await post("/api/agents/1001/break", {"reason": "lunch"})
+        assert (body["agent"]["status"], body["agent"]["break_reason"]) == ("on_break", "lunch")
+        async with http.get(f"{base}/api/queues") as response:
+            [support] = (await response.json())["queues"]
+        assert (support["queue"], support["waiting"], support["agents"]) == ("support", 0, {"on_break": 1,
+                                                                                          "logged_out": 1})
+    facts = await rig.until("AgentStatusChanged", agent_id="1001")
+    assert facts.body == {"status": "available", "reason": None}

@@ -103,7 +103,7 @@ async def test_the_websocket_asks_for_the_app_with_basic_auth() -> None:
 
 async def test_refused_connections_back_off_exponentially_up_to_the_cap() -> None:
     server = ReplayServer(exchanges=[empty_app()], refuse_ws=5)
-    async with running(server, Backoff(first=0.5, factor=2.0, cap=2.0)) as harness:
+    async with running(server, Backoff(first_s=0.5, factor=2.0, cap_s=2.0)) as harness:
         for expected in (0.5, 1.0, 2.0, 2.0, 2.0):
             assert await harness.clock.next_sleep() == expected
             await harness.clock.advance(expected)

@@ -47,9 +47,9 @@ async def _live(request: web.Request) -> web.WebSocketResponse:
     await socket.prepare(request)
     feed = request.app[_FEED]
     request.app[_SOCKETS].add(socket)
+    # Subscribe before the hello so no event falls between the snapshot's seq and the first push.
+    subscription = feed.subscribe()
     try:
-        # Subscribe before the hello so no event falls between the snapshot's seq and the first push.
-        subscription = feed.subscribe()
         await socket.send_str(json.dumps({"type": "hello", "snapshot": feed.snapshot()}))
         async for record in subscription:
             if socket.closed:

@@ -11,10 +11,12 @@ Errors are JSON `{"error": "..."}`: 404 unknown agent, 409 a change the agent's 
 from __future__ import annotations
 
 import json
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from aiohttp import web
 
+from engine.core.acd import UnknownAgent
 from engine.core.agent_fsm import IllegalTransition, StatusTrigger
 
 ACTIONS = {"login": StatusTrigger.LOGIN, "ready": StatusTrigger.READY, "break": StatusTrigger.BREAK,
@@ -22,6 +24,8 @@ ACTIONS = {"login": StatusTrigger.LOGIN, "ready": StatusTrigger.READY, "break": 
 
 
 class Control(Protocol):
+    def agent_view(self, agent_id: str) -> dict[str, object]: ...
+
     def agents_view(self) -> list[dict[str, object]]: ...
 
     def queues_view(self) -> list[dict[str, object]]: ...
@@ -29,7 +33,8 @@ class Control(Protocol):
     def request(self, agent_id: str, trigger: StatusTrigger, reason: str | None = None) -> None: ...
 
 
-ControlProvider = Any  # a callable returning the current Control, or None while starting
+# The current Control, or None while the engine is still starting.
+ControlProvider = Callable[[], Control | None]
 _CONTROL: web.AppKey[ControlProvider] = web.AppKey("control")
 
 
@@ -38,8 +43,7 @@ def _error(status: int, message: str) -> web.Response:
 
 
 def _control(request: web.Request) -> Control | None:
-    control: Control | None = request.app[_CONTROL]()
-    return control
+    return request.app[_CONTROL]()
 
 
 async def _agents(request: web.Request) -> web.Response:
@@ -71,16 +75,15 @@ async def _agent_action(request: web.Request) -> web.Response:
         except json.JSONDecodeError:
             return _error(400, "the body must be JSON, e.g. {\"reason\": \"lunch\"}")
         reason = body.get("reason") if isinstance(body, dict) else None
-    if not any(row["id"] == agent_id for row in control.agents_view()):
-        return _error(404, f"no agent {agent_id!r}")
     try:
         control.request(agent_id, trigger, reason)
+    except UnknownAgent as exc:
+        return _error(404, str(exc))
     except IllegalTransition as exc:
         return _error(409, str(exc))
-    except ValueError as exc:
+    except ValueError as exc:  # a break without a reason
         return _error(400, str(exc))
-    agent = next(row for row in control.agents_view() if row["id"] == agent_id)
-    return web.json_response({"agent": agent})
+    return web.json_response({"agent": control.agent_view(agent_id)})
 
 
 def add_control_routes(app: web.Application, provider: ControlProvider) -> None:

@@ -44,6 +44,7 @@ from engine.core.acd import (
     StartTimer,
     TearDownBridge,
     TimerFired,
+    UnknownAgent,
 )
 from engine.core.acd.from_pbx import FeatureCode, NewCaller, StrayChannel, agent_leg_args, from_ami, from_ari
 from engine.core.agent_fsm import AgentStatus, IllegalTransition, StatusTrigger
@@ -118,18 +119,21 @@ class AcdRuntime:
             self._carry_out(command)
 
     # --- views for the API ---------------------------------------------------------------------------
+    def agent_view(self, agent_id: str) -> dict[str, object]:
+        agent = self.acd.agents.get(agent_id)
+        if agent is None:
+            raise UnknownAgent(f"no agent {agent_id!r}")
+        presence = agent.presence
+        return {
+            "id": agent_id, "name": agent.config.name, "endpoint": agent.config.endpoint,
+            "queues": list(agent.config.queues), "status": presence.status.value,
+            "break_reason": presence.break_reason, "status_since": presence.status_since,
+            "state": presence.state.value, "state_since": presence.state_since,
+            "reachable": agent.reachable, "device_busy": agent.device_busy, "calls_today": agent.calls_today,
+        }
+
     def agents_view(self) -> list[dict[str, object]]:
-        rows: list[dict[str, object]] = []
-        for agent_id, agent in self.acd.agents.items():
-            presence = agent.presence
-            rows.append({
-                "id": agent_id, "name": agent.config.name, "endpoint": agent.config.endpoint,
-                "queues": list(agent.config.queues), "status": presence.status.value,
-                "break_reason": presence.break_reason, "status_since": presence.status_since,
-                "state": presence.state.value, "state_since": presence.state_since,
-                "reachable": agent.reachable, "device_busy": agent.device_busy, "calls_today": agent.calls_today,
-            })
-        return rows
+        return [self.agent_view(agent_id) for agent_id in self.acd.agents]
 
     def queues_view(self) -> list[dict[str, object]]:
         now = self._clock.now()
@@ -139,13 +143,13 @@ class AcdRuntime:
             members = [self.acd.agents[a] for a in self.acd.members(name)]
             states: dict[str, int] = {}
             for agent in members:
-                key = agent.presence.status.value if agent.presence.status.value != "available" \
-                    else agent.presence.state.value
+                # An available agent is counted by what they are doing; the others by their status.
+                presence = agent.presence
+                key = presence.state.value if presence.status is AgentStatus.AVAILABLE else presence.status.value
                 states[key] = states.get(key, 0) + 1
-            count, longest = waiting.get(name, (0, 0.0))
+            _count, longest = waiting.get(name, (0, 0.0))
             rows.append({"queue": name, "strategy": queue.strategy.value, "waiting": len(self.acd.waiting_calls(name)),
-                         "in_queue": count, "longest_wait_s": round(longest, 1), "agents": states,
-                         **self.stats.current(name, now)})
+                         "longest_wait_s": round(longest, 1), "agents": states, **self.stats.current(name, now)})
         return rows
 
     # --- bookkeeping of the legs the translation needs ------------------------------------------------

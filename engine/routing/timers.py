@@ -13,7 +13,7 @@ import heapq
 import itertools
 from collections.abc import Callable
 
-from engine.clock import RuntimeClock
+from engine.clock import RuntimeClock, sleep_unless
 
 Key = tuple[str, str]
 
@@ -54,15 +54,7 @@ class Timers:
                 await self._changed.wait()
                 continue
             self._changed.clear()
-            delay = max(0.0, self._heap[0][0] - self._clock.now())
-            sleeper = asyncio.ensure_future(self._clock.sleep(delay))
-            waker = asyncio.ensure_future(self._changed.wait())
-            try:
-                await asyncio.wait((sleeper, waker), return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for task in (sleeper, waker):
-                    task.cancel()
-                await asyncio.gather(sleeper, waker, return_exceptions=True)
+            await sleep_unless(self._clock, max(0.0, self._heap[0][0] - self._clock.now()), self._changed)
 
     def _fire_due(self) -> None:
         now = self._clock.now()

@@ -1,6 +1,7 @@
 """The AMI adapter: panoramisk's protocol as the socket, typed events out, typed commands in."""
 
-from engine.adapters.ami.client import DEFAULT_EXCLUDED_EVENTS, AmiClient, Backoff
+from engine.adapters.ami.client import DEFAULT_EXCLUDED_EVENTS, AmiClient
+from engine.adapters.backoff import Backoff
 from engine.pbx.ami_commands import AmiActionError, AuthenticationFailed, ConnectionLost
 
 __all__ = [

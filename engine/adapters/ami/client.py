@@ -26,6 +26,7 @@ from typing import TypeVar
 from engine.adapters.ami.decode import DECODE_ERRORS, decode_event
 from engine.adapters.ami.frames import encode, parse
 from engine.adapters.ami.protocol import AmiTransport, Banner, Inbound, Lost
+from engine.adapters.backoff import DEFAULT_BACKOFF, Backoff
 from engine.clock import RuntimeClock
 from engine.config import AmiSettings
 from engine.pbx.ami_commands import (
@@ -50,18 +51,6 @@ R = TypeVar("R")
 DEFAULT_EXCLUDED_EVENTS = ("VarSet", "Newexten", "RTCPSent", "RTCPReceived", "CEL", "NewAccountCode")
 
 Resync = Callable[["AmiClient"], Awaitable[None]]
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Delay before reconnect attempt n (1-based) after a failure: first_s * factor**(n-1), at most cap_s."""
-
-    first_s: float = 0.5
-    factor: float = 2.0
-    cap_s: float = 30.0
-
-    def delay(self, attempt: int) -> float:
-        return min(self.cap_s, self.first_s * self.factor ** max(0, attempt - 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +88,7 @@ class AmiClient:
         on_event: Callable[[AmiStreamItem], None],
         resync: Resync | None = None,
         *,
-        backoff: Backoff = Backoff(),
+        backoff: Backoff = DEFAULT_BACKOFF,
         excluded_events: tuple[str, ...] = DEFAULT_EXCLUDED_EVENTS,
     ) -> None:
         self._settings = settings

@@ -7,7 +7,7 @@
 Events (engine.pbx.ari_events) arrive in order through `on_event`; commands are engine.pbx.ari_commands.
 """
 
-from engine.adapters.ari.client import AriClient, Backoff
+from engine.adapters.ari.client import AriClient
 from engine.adapters.ari.decode import DecodeError, decode, decode_event, parse_timestamp
 from engine.adapters.ari.errors import (
     ApplicationReplacedError,
@@ -24,6 +24,7 @@ from engine.adapters.ari.errors import (
     GoneKind,
     ResourceGone,
 )
+from engine.adapters.backoff import Backoff
 
 __all__ = [
     "ApplicationReplacedError",

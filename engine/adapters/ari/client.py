@@ -6,7 +6,7 @@ adds (`ChannelGone`, `BridgeGone`) go through the same callback, so the runtime'
 ordered stream.
 
 Reconnect: a dropped socket is reopened at once; failures after that back off exponentially (capped) on the
-injected clock. A connection that dies before `stable_after` seconds counts as a failure, so a server that
+injected clock. A connection that dies before `stable_after_s` seconds counts as a failure, so a server that
 accepts and closes cannot make the loop spin.
 
 Resync: Asterisk 22.10.1 keeps an app that holds channels while its socket is closed, but drops (never
@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 import aiohttp
@@ -50,7 +49,8 @@ from engine.adapters.ari.errors import (
     classify,
 )
 from engine.adapters.ari.wire import WireRequest, decode_result, encode
-from engine.clock import RuntimeClock
+from engine.adapters.backoff import DEFAULT_BACKOFF, Backoff
+from engine.clock import RuntimeClock, sleep_unless
 from engine.config import AriSettings
 from engine.pbx.ari_commands import (
     AriCommand,
@@ -76,20 +76,6 @@ log = logging.getLogger(__name__)
 R = TypeVar("R")
 
 
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    first: float = 0.5
-    factor: float = 2.0
-    cap: float = 30.0
-    # A connection that lived this long resets the failure count: its loss is retried at once.
-    stable_after: float = 5.0
-
-    def delay(self, failures: int) -> float:
-        if failures <= 0:
-            return 0.0
-        return float(min(self.cap, self.first * self.factor ** (failures - 1)))
-
-
 def _sources_held(app: Application) -> set[str]:
     return (
         {f"channel:{cid}" for cid in app.channel_ids}
@@ -107,7 +93,7 @@ class AriClient:
         on_event: Callable[[AriEvent], None],
         session: aiohttp.ClientSession | None = None,
         *,
-        backoff: Backoff = Backoff(),
+        backoff: Backoff = DEFAULT_BACKOFF,
         request_timeout: float = 10.0,
         heartbeat: float | None = 30.0,
         disallowed_events: tuple[str, ...] = (),
@@ -181,6 +167,8 @@ class AriClient:
         return self._session
 
     async def _http(self, request: WireRequest) -> tuple[int, str, bytes]:
+        if self._closed.is_set():  # a request racing close(): the session may be gone already
+            raise AriConnectionError(request.label, None, "client closed")
         url = URL(self._base + request.path, encoded=True)
         try:
             async with self._http_session().request(
@@ -192,8 +180,6 @@ class AriClient:
                 timeout=self._timeout,
             ) as response:
                 return response.status, response.reason or "", await response.read()
-        except RuntimeError as exc:  # "Session is closed": the client is shutting down
-            raise AriConnectionError(request.label, None, str(exc)) from None
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             raise AriConnectionError(request.label, None, str(exc) or type(exc).__name__) from None
 
@@ -205,7 +191,7 @@ class AriClient:
         failures = 0
         while not self._closed.is_set():
             if failures:
-                await self._pause(self._backoff.delay(failures))
+                await sleep_unless(self._clock, self._backoff.delay(failures), self._closed)
                 if self._closed.is_set():
                     break
             try:
@@ -222,7 +208,7 @@ class AriClient:
             if self._closed.is_set():
                 break
             log.warning("ARI websocket for app %r lost: %s", self._settings.app, reason)
-            stable = self._clock.now() - started >= self._backoff.stable_after
+            stable = self._clock.now() - started >= self._backoff.stable_after_s
             failures = 0 if stable else failures + 1
 
     async def _connect(self) -> aiohttp.ClientWebSocketResponse:
@@ -304,17 +290,6 @@ class AriClient:
             except ResourceGone:
                 continue
         self._on_event(AriResynced(application=app, channels=tuple(channels), bridges=tuple(bridges)))
-
-    async def _pause(self, seconds: float) -> None:
-        """Sleep on the injected clock, cut short by close()."""
-        sleeper = asyncio.ensure_future(self._clock.sleep(seconds))
-        closer = asyncio.ensure_future(self._closed.wait())
-        try:
-            await asyncio.wait((sleeper, closer), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in (sleeper, closer):
-                task.cancel()
-            await asyncio.gather(sleeper, closer, return_exceptions=True)
 
     async def close(self) -> None:
         """End run() at its next step and release the connection (and the HTTP session if it is ours)."""

@@ -27,7 +27,7 @@ from engine.core.acd.events import (
     LegHungUp,
     TimerFired,
 )
-from engine.core.acd.machine import Acd, CallPhase
+from engine.core.acd.machine import Acd, CallPhase, UnknownAgent
 
 __all__ = [
     "Acd",
@@ -59,4 +59,5 @@ __all__ = [
     "StartTimer",
     "TearDownBridge",
     "TimerFired",
+    "UnknownAgent",
 ]

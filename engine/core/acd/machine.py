@@ -20,7 +20,7 @@ up a moment ago) are expected on a real PBX and are ignored, except an answer, w
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from engine.core.acd.commands import (
@@ -62,6 +62,10 @@ _MISSES = {LegFailure.NO_ANSWER, LegFailure.BUSY}
 _UNREACHABLE = {LegFailure.UNREACHABLE, LegFailure.NO_CONTACT}
 # Device states that mean the phone is in use by something.
 _DEVICE_BUSY = {DeviceState.INUSE, DeviceState.BUSY, DeviceState.RINGING, DeviceState.RINGINUSE, DeviceState.ONHOLD}
+
+
+class UnknownAgent(ValueError):
+    """An agent id the configuration does not have (a typo in an API call or a CLI command)."""
 
 
 def bridge_of(call_id: str) -> str:
@@ -404,7 +408,7 @@ class Acd:
     def _agent(self, agent_id: str) -> _Agent:
         agent = self.agents.get(agent_id)
         if agent is None:
-            raise ValueError(f"unknown agent {agent_id!r}")
+            raise UnknownAgent(f"no agent {agent_id!r}")
         return agent
 
     # -- offers -------------------------------------------------------------------------------------------
@@ -500,9 +504,3 @@ class Acd:
     def _as_waiting(call: _Call) -> WaitingCall:
         return WaitingCall(call.call_id, call.queue, call.priority, call.enqueued_at)
 
-
-def with_presence(acd: Acd, agent_id: str, presence: AgentPresence) -> None:
-    """Restore an agent's presence (engine restart, from PostgreSQL) without emitting facts."""
-    agent = acd._agent(agent_id)
-    agent.presence = replace(presence, agent_id=agent_id)
-    acd._refresh(agent)
