@@ -1,4 +1,5 @@
-"""`callhive agent ...` and `callhive queue stats`: the CLI talks to a running engine over its HTTP API."""
+"""`callhive agent ...`, `callhive call ...` and `callhive queue stats`: the CLI talks to a running engine
+over its HTTP API."""
 
 from __future__ import annotations
 
@@ -63,3 +64,11 @@ def print_queues(queues: list[dict[str, Any]], out: TextIO) -> None:
               f"{today['answered']:>5} {today['abandoned']:>5} {today['short_abandoned']:>5} "
               f"{_percent(today['service_level']):>5} {_seconds(today['asa_s']):>5} {_seconds(today['aht_s']):>5}  "
               f"{agents}", file=out)
+
+
+def print_calls(calls: list[dict[str, Any]], out: TextIO) -> None:
+    print(f"{'CALL':<22} {'QUEUE':<12} {'PHASE':<14} {'WAITED':>7} {'CALLER':<16} AGENT", file=out)
+    for call in calls:
+        agent = call["agent_id"] or ", ".join(call["ringing"]) or "-"
+        print(f"{call['id']:<22} {call['queue']:<12} {call['phase']:<14} {call['waited_s']:>6.0f}s "
+              f"{(call['caller'] or '-')[:16]:<16} {agent}", file=out)

@@ -36,7 +36,15 @@ from typing import Any, TypeVar
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from engine.core.acd.config import AgentConfig, OverflowRule, OverflowTarget, OverflowWhen, QueueConfig
+from engine.core.acd.config import (
+    AgentConfig,
+    Announcements,
+    Callbacks,
+    OverflowRule,
+    OverflowTarget,
+    OverflowWhen,
+    QueueConfig,
+)
 from engine.core.skills import Relaxation, SkillRequirement
 from engine.core.strategies import Strategy
 from engine.errors import ConfigError
@@ -54,11 +62,16 @@ class NumberBinding:
     skills: tuple[SkillRequirement, ...] = ()
 
 
+# How a caller is dialled back: through the dialplan's outbound context, like the dialer's calls.
+DEFAULT_CALLBACK_ENDPOINT = "Local/{number}@outbound"
+
+
 @dataclass(frozen=True, slots=True)
 class CenterConfig:
     queues: tuple[QueueConfig, ...]
     agents: tuple[AgentConfig, ...]
     numbers: Mapping[str, NumberBinding]
+    callback_endpoint: str = DEFAULT_CALLBACK_ENDPOINT
 
 
 class _Reader:
@@ -162,7 +175,42 @@ _QUEUE_KEYS = {
     "no_answer_break_after",
     "relax",
     "overflow",
+    "announce",
+    "callbacks",
+    "default_handle_s",
 }
+_ANNOUNCE_KEYS = {"first_after_s", "every_s", "position", "estimated_wait", "callback"}
+
+
+def _flag(raw: Any) -> bool:
+    if not isinstance(raw, bool):
+        raise ValueError(f"expected true or false, got {raw!r}")
+    return raw
+
+
+def _announcements(reader: _Reader, node: dict[str, Any], field: str) -> Announcements | None:
+    if "announce" not in node:
+        return None
+    table = reader.mapping(node, "announce", f"{field}.announce", _ANNOUNCE_KEYS)
+    where = f"{field}.announce"
+    return Announcements(
+        first_after_s=reader.get(table, "first_after_s", where, _number(0), 30.0),
+        every_s=reader.get(table, "every_s", where, _number(5), 60.0),
+        position=reader.get(table, "position", where, _flag, True),
+        estimated_wait=reader.get(table, "estimated_wait", where, _flag, True),
+        offer_callback=reader.get(table, "callback", where, _flag, False),
+    )
+
+
+def _callbacks(reader: _Reader, node: dict[str, Any], field: str) -> Callbacks:
+    where = f"{field}.callbacks"
+    table = reader.mapping(node, "callbacks", where, {"ring_timeout_s", "attempts", "retry_after_s"}) \
+        if "callbacks" in node else {}
+    return Callbacks(
+        ring_timeout_s=reader.get(table, "ring_timeout_s", where, _number(5, 120), 30.0),
+        attempts=reader.get(table, "attempts", where, _integer(1, 10), 3),
+        retry_after_s=reader.get(table, "retry_after_s", where, _number(0), 120.0),
+    )
 
 
 def _skills(reader: _Reader, node: dict[str, Any], key: str, field: str) -> dict[str, int]:
@@ -206,11 +254,14 @@ def _queue(reader: _Reader, queues: dict[str, Any], name: str) -> QueueConfig:
         service_level_goal=reader.get(level, "goal", f"{field}.service_level", _number(0, 1), 0.8),
         relaxations=tuple(relaxations),
         overflow=tuple(rules),
+        announcements=_announcements(reader, node, field),
+        callbacks=_callbacks(reader, node, field),
+        default_handle_s=reader.get(node, "default_handle_s", field, _number(1), 180.0),
     )
 
 
 def _overflow(reader: _Reader, rules: list[Any], index: int, field: str) -> OverflowRule:
-    rule = reader.mapping(rules, index, field, {"when", "to"})
+    rule = reader.mapping(rules, index, field, {"when", "to", "over_s"})
     try:
         when = OverflowWhen(str(rule.get("when")))
     except ValueError:
@@ -218,9 +269,16 @@ def _overflow(reader: _Reader, rules: list[Any], index: int, field: str) -> Over
             rule, "when", f"{field}.when", "expected one of " + ", ".join(w.value for w in OverflowWhen)
         ) from None
     target, _, destination = str(rule.get("to", "")).partition(":")
-    if target not in {t.value for t in OverflowTarget} or not destination:
-        raise reader.fail(rule, "to", f"{field}.to", "expected 'queue:<name>' or 'voicemail:<box>@<context>'")
-    return OverflowRule(when, OverflowTarget(target), destination)
+    callback = target == OverflowTarget.CALLBACK.value and not destination
+    if not callback and (target not in {t.value for t in OverflowTarget} or not destination):
+        raise reader.fail(
+            rule, "to", f"{field}.to", "expected 'queue:<name>', 'voicemail:<box>@<context>' or 'callback'"
+        )
+    threshold = reader.get(rule, "over_s", field, _number(1), None)
+    if (when is OverflowWhen.ESTIMATED_WAIT) != (threshold is not None):
+        raise reader.fail(rule, "over_s" if threshold is not None else "when", f"{field}.over_s",
+                          "over_s (seconds) goes with, and only with, when: estimated_wait")
+    return OverflowRule(when, OverflowTarget(target), destination, threshold)
 
 
 def load_center_config(path: Path) -> CenterConfig:
@@ -235,7 +293,7 @@ def load_center_config(path: Path) -> CenterConfig:
         raise ConfigError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
     if document is None:
         document = {}
-    root = reader.mapping(document, None, "", {"queues", "agents", "numbers"})
+    root = reader.mapping(document, None, "", {"queues", "agents", "numbers", "callback"})
     queue_nodes = reader.mapping(root, "queues", "queues") if "queues" in root else {}
     queues = tuple(_queue(reader, queue_nodes, str(name)) for name in queue_nodes)
     names = {q.name for q in queues}
@@ -296,4 +354,9 @@ def load_center_config(path: Path) -> CenterConfig:
             reader.get(node, "priority", field, _integer(0, 100), 0),
             tuple(SkillRequirement(name, level) for name, level in skills.items()),
         )
-    return CenterConfig(queues, tuple(agents), numbers)
+    callback = reader.mapping(root, "callback", "callback", {"endpoint"}) if "callback" in root else {}
+    endpoint = reader.get(callback, "endpoint", "callback", _text, DEFAULT_CALLBACK_ENDPOINT)
+    if "{number}" not in endpoint or "/" not in endpoint:
+        raise reader.fail(callback, "endpoint", "callback.endpoint", "expected a dial string with {number}, "
+                          "such as Local/{number}@outbound")
+    return CenterConfig(queues, tuple(agents), numbers, endpoint)

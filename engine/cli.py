@@ -64,6 +64,18 @@ def _parser() -> argparse.ArgumentParser:
     queue_verbs.add_parser("stats", help="waiting calls and today's KPIs per queue",
                            description="Waiting calls, agents and today's KPIs per queue.")
 
+    call = verbs.add_parser("call", help="calls: list, transfer (on a running engine)",
+                            description="Calls in the ACD, from the running engine's HTTP API.")
+    call_verbs = call.add_subparsers(dest="call_command", metavar="ACTION", required=True)
+    call_verbs.add_parser("list", help="calls waiting, ringing, connected, or waiting for a callback",
+                          description="Calls the ACD holds, in line order per queue.")
+    transfer = call_verbs.add_parser("transfer", help="hand a connected call to a queue or an agent",
+                                     description="Hand a connected call to a queue or to a free agent.")
+    transfer.add_argument("call_id", metavar="CALL")
+    target = transfer.add_mutually_exclusive_group(required=True)
+    target.add_argument("--queue", help="the queue to put the caller in")
+    target.add_argument("--agent", help="the free agent to ring")
+
     asterisk = verbs.add_parser("asterisk", help="Asterisk configuration",
                                 description="Asterisk configuration helpers.")
     asterisk_verbs = asterisk.add_subparsers(dest="asterisk_command", metavar="ACTION", required=True)
@@ -114,6 +126,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 0 if _run(run_doctor(settings, sys.stdout)) else 1
     elif args.command == "agent":
         return int(_run(_agent_command(settings, args)))
+    elif args.command == "call":
+        return int(_run(_call_command(settings, args)))
     elif args.command == "queue":
         from engine.api_client import call_api, print_queues
 
@@ -138,6 +152,18 @@ async def _agent_command(settings: Settings, args: argparse.Namespace) -> int:
     agent = (await call_api(settings, "POST", f"/api/agents/{args.agent_id}/{args.agent_command}", body))["agent"]
     reason = f" ({agent['break_reason']})" if agent.get("break_reason") else ""
     print(f"agent {agent['id']}: {agent['status']}{reason}, {agent['state']}")
+    return 0
+
+
+async def _call_command(settings: Settings, args: argparse.Namespace) -> int:
+    from engine.api_client import call_api, print_calls
+
+    if args.call_command == "list":
+        print_calls((await call_api(settings, "GET", "/api/calls"))["calls"], sys.stdout)
+        return 0
+    body = {"queue": args.queue} if args.queue else {"agent": args.agent}
+    await call_api(settings, "POST", f"/api/calls/{args.call_id}/transfer", body)
+    print(f"call {args.call_id}: transferred to {'queue ' + args.queue if args.queue else 'agent ' + args.agent}")
     return 0
 
 

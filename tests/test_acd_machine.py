@@ -244,7 +244,7 @@ def test_hang_up_sweep_leaves_no_stuck_agent(hang_up_at: str) -> None:
     for timer in of(out, StartTimer):
         acd.handle(TimerFired(timer.key), timer.due)
     assert acd.calls == {}
-    assert acd._legs == {}
+    assert acd.legs == {}
     agent = acd.agents["1001"]
     assert agent.leg_id is None and agent.presence.state is AgentState.IDLE
 
@@ -306,16 +306,16 @@ def check_dispatch_invariant(acd: Acd) -> None:
     busy_agents |= {call.agent_id for call in acd.calls.values() if call.agent_id}
     for agent_id, agent in acd.agents.items():
         free = agent.presence.offerable and agent.reachable and not agent.device_busy
-        assert free == (agent_id in acd._free)
+        assert free == (agent_id in acd.roster.free)
         assert (agent.leg_id is not None) == (agent_id in busy_agents)
         if agent.leg_id is None:
             assert agent.presence.state in (AgentState.IDLE, AgentState.WRAP_UP)
     for waiting in acd.waiting_calls():
         call = acd.calls[waiting.call_id]
         assert call.phase is CallPhase.WAITING and not call.offers
-        for agent_id in acd._members[call.queue]:
+        for agent_id in acd.roster.members[call.queue]:
             agent = acd.agents[agent_id]
-            if agent_id in acd._free:
+            if agent_id in acd.roster.free:
                 assert match_score(agent.config.skills, call.skills) is None, (waiting, agent_id)
 
 

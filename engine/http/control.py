@@ -3,9 +3,12 @@
     GET  /api/agents                          every agent: status, state, since when, reachability
     POST /api/agents/{id}/{login|ready|break|logout}   body {"reason": "..."} for break
     GET  /api/queues                          per queue: waiting, longest wait, agents by state, KPIs
+    GET  /api/calls                           calls in the ACD: queue, phase, waited, agent
+    POST /api/calls/{id}/transfer             body {"queue": "sales"} or {"agent": "1002"}
 
 Errors are JSON `{"error": "..."}`: 404 unknown agent, 409 a change the agent's status does not allow
-(ready while logged out), 400 a break without a reason, 503 while the engine is still starting.
+(ready while logged out) or a transfer that cannot be made (call not connected, agent busy), 400 a break
+without a reason or a malformed body, 503 while the engine is still starting.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Protocol
 
 from aiohttp import web
 
-from engine.core.acd import UnknownAgent
+from engine.core.acd import TransferRefused, UnknownAgent
 from engine.core.agent_fsm import IllegalTransition, StatusTrigger
 
 ACTIONS = {"login": StatusTrigger.LOGIN, "ready": StatusTrigger.READY, "break": StatusTrigger.BREAK,
@@ -30,7 +33,11 @@ class Control(Protocol):
 
     def queues_view(self) -> list[dict[str, object]]: ...
 
+    def calls_view(self) -> list[dict[str, object]]: ...
+
     def request(self, agent_id: str, trigger: StatusTrigger, reason: str | None = None) -> None: ...
+
+    def transfer(self, call_id: str, *, to_queue: str | None = None, to_agent: str | None = None) -> None: ...
 
 
 # The current Control, or None while the engine is still starting.
@@ -58,6 +65,34 @@ async def _queues(request: web.Request) -> web.Response:
     if control is None:
         return _error(503, "the engine is starting")
     return web.json_response({"queues": control.queues_view()})
+
+
+async def _calls(request: web.Request) -> web.Response:
+    control = _control(request)
+    if control is None:
+        return _error(503, "the engine is starting")
+    return web.json_response({"calls": control.calls_view()})
+
+
+async def _transfer(request: web.Request) -> web.Response:
+    control = _control(request)
+    if control is None:
+        return _error(503, "the engine is starting")
+    try:
+        body = await request.json() if request.can_read_body else None
+    except json.JSONDecodeError:
+        body = None
+    targets = {k: v for k, v in body.items() if k in ("queue", "agent")} if isinstance(body, dict) else {}
+    if len(targets) != 1 or not all(isinstance(v, str) and v for v in targets.values()):
+        return _error(400, "the body must name one target: {\"queue\": \"sales\"} or {\"agent\": \"1002\"}")
+    call_id = request.match_info["call_id"]
+    try:
+        control.transfer(call_id, to_queue=targets.get("queue"), to_agent=targets.get("agent"))
+    except UnknownAgent as exc:
+        return _error(404, str(exc))
+    except TransferRefused as exc:
+        return _error(409, str(exc))
+    return web.json_response({"call": call_id, "transferred_to": targets})
 
 
 async def _agent_action(request: web.Request) -> web.Response:
@@ -91,3 +126,5 @@ def add_control_routes(app: web.Application, provider: ControlProvider) -> None:
     app.router.add_get("/api/agents", _agents)
     app.router.add_get("/api/queues", _queues)
     app.router.add_post("/api/agents/{agent_id}/{action}", _agent_action)
+    app.router.add_get("/api/calls", _calls)
+    app.router.add_post("/api/calls/{call_id}/transfer", _transfer)

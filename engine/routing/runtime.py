@@ -30,10 +30,15 @@ from engine.core.acd import (
     AgentLegAnswered,
     AgentLegFailed,
     AgentRequested,
+    Announce,
+    AnnouncementEnded,
     BridgeLegs,
+    CallbackAnswered,
+    CallbackFailed,
     CallEnqueued,
     CancelTimer,
     ContactObserved,
+    DialCallback,
     Fact,
     HangUpLeg,
     LegFailure,
@@ -44,15 +49,29 @@ from engine.core.acd import (
     StartTimer,
     TearDownBridge,
     TimerFired,
+    TransferRefused,
+    TransferRequested,
     UnknownAgent,
 )
-from engine.core.acd.from_pbx import FeatureCode, NewCaller, StrayChannel, agent_leg_args, from_ami, from_ari
+from engine.core.acd.from_pbx import (
+    FeatureCode,
+    LegBook,
+    NewCaller,
+    StrayChannel,
+    TransferAsked,
+    agent_leg_args,
+    callback_leg_args,
+    from_ami,
+    from_ari,
+)
 from engine.core.agent_fsm import AgentStatus, IllegalTransition, StatusTrigger
 from engine.core.event_record import EventSource
 from engine.core.stats import FactRecord, QueueStats
 from engine.pbx import ari_commands as cmd
 from engine.pbx.ami_events import AmiStreamItem
 from engine.pbx.ari_events import AriEvent
+from engine.routing import views
+from engine.routing.announcements import announcement_media
 from engine.routing.lanes import Lanes
 from engine.routing.timers import Key, Timers
 from engine.runtime import EventStream
@@ -61,7 +80,7 @@ log = logging.getLogger(__name__)
 
 VOICEMAIL_CONTEXT = "callhive-voicemail"
 # Facts after which the ACD knows the call no more (an overflow to voicemail ends it too).
-CALL_ENDS = {"CallCompleted", "CallerAbandoned", "CallRefused"}
+CALL_ENDS = {"CallCompleted", "CallerAbandoned", "CallRefused", "CallbackGivenUp"}
 FEATURE_TRIGGERS = {"ready": StatusTrigger.READY, "break": StatusTrigger.BREAK, "logout": StatusTrigger.LOGOUT,
                     "login": StatusTrigger.LOGIN}
 
@@ -79,8 +98,9 @@ class AcdRuntime:
         self._lanes = Lanes()
         self._call_of_leg: dict[str, str] = {}  # caller and agent legs -> call, to pick a request's lane
         self._legs_of_call: dict[str, list[str]] = {}
-        self._offered: set[str] = set()  # agent legs originated, not answered
-        self._answered: set[str] = set()  # caller legs and answered agent legs, in Stasis
+        self._legs = LegBook()
+        self._playing: dict[str, str] = {}  # caller leg -> the announcement playing to it
+        self._announcements_made = 0
         self._agent_by_endpoint = {a.endpoint: a.agent_id for a in center.agents}
         self._default_queue = center.queues[0].name if center.queues else None
         # The demo's simulated agents have nobody to log them in: they log in once their phone is reachable.
@@ -89,11 +109,13 @@ class AcdRuntime:
 
     # --- inputs (synchronous, on the loop) -----------------------------------------------------------
     def on_ari(self, event: AriEvent) -> None:
-        for meaning in from_ari(event, self._offered, self._answered):
+        for meaning in from_ari(event, self._legs):
             if isinstance(meaning, NewCaller):
                 self._new_caller(meaning)
             elif isinstance(meaning, FeatureCode):
                 self._feature_code(meaning)
+            elif isinstance(meaning, TransferAsked):
+                self._transfer_key(meaning)
             elif isinstance(meaning, StrayChannel):
                 log.warning("hanging up a channel no call explains", extra={"fields": {
                     "leg_id": meaning.channel_id, "args": list(meaning.args)}})
@@ -113,6 +135,10 @@ class AcdRuntime:
         """An agent action from the API or CLI; raises ValueError or IllegalTransition with a clear message."""
         self.apply(AgentRequested(agent_id, trigger, reason))
 
+    def transfer(self, call_id: str, *, to_queue: str | None = None, to_agent: str | None = None) -> None:
+        """Hand a connected call to a queue or a free agent; raises TransferRefused or UnknownAgent."""
+        self.apply(TransferRequested(call_id, to_queue, to_agent))
+
     def apply(self, event: AcdEvent) -> None:
         self._track(event)
         for command in self.acd.handle(event, self._clock.now()):
@@ -120,47 +146,42 @@ class AcdRuntime:
 
     # --- views for the API ---------------------------------------------------------------------------
     def agent_view(self, agent_id: str) -> dict[str, object]:
-        agent = self.acd.agents.get(agent_id)
-        if agent is None:
-            raise UnknownAgent(f"no agent {agent_id!r}")
-        presence = agent.presence
-        return {
-            "id": agent_id, "name": agent.config.name, "endpoint": agent.config.endpoint,
-            "queues": list(agent.config.queues), "status": presence.status.value,
-            "break_reason": presence.break_reason, "status_since": presence.status_since,
-            "state": presence.state.value, "state_since": presence.state_since,
-            "reachable": agent.reachable, "device_busy": agent.device_busy, "calls_today": agent.calls_today,
-        }
+        return views.agent_view(self.acd, agent_id)
 
     def agents_view(self) -> list[dict[str, object]]:
-        return [self.agent_view(agent_id) for agent_id in self.acd.agents]
+        return [views.agent_view(self.acd, agent_id) for agent_id in self.acd.agents]
 
     def queues_view(self) -> list[dict[str, object]]:
-        now = self._clock.now()
-        waiting = self.stats.waiting(now)
-        rows: list[dict[str, object]] = []
-        for name, queue in self.acd.queues.items():
-            members = [self.acd.agents[a] for a in self.acd.members(name)]
-            states: dict[str, int] = {}
-            for agent in members:
-                # An available agent is counted by what they are doing; the others by their status.
-                presence = agent.presence
-                key = presence.state.value if presence.status is AgentStatus.AVAILABLE else presence.status.value
-                states[key] = states.get(key, 0) + 1
-            _count, longest = waiting.get(name, (0, 0.0))
-            rows.append({"queue": name, "strategy": queue.strategy.value, "waiting": len(self.acd.waiting_calls(name)),
-                         "longest_wait_s": round(longest, 1), "agents": states, **self.stats.current(name, now)})
-        return rows
+        return views.queues_view(self.acd, self.stats, self._clock.now())
+
+    def calls_view(self) -> list[dict[str, object]]:
+        return views.calls_view(self.acd, self._clock.now())
 
     # --- bookkeeping of the legs the translation needs ------------------------------------------------
     def _track(self, event: AcdEvent) -> None:
+        legs = self._legs
         if isinstance(event, AgentLegAnswered):
-            self._offered.discard(event.leg_id)
-            self._answered.add(event.leg_id)
+            legs.offered.discard(event.leg_id)
+            legs.answered.add(event.leg_id)
+            legs.agents.add(event.leg_id)
         elif isinstance(event, AgentLegFailed):
-            self._offered.discard(event.leg_id)
+            legs.offered.discard(event.leg_id)
+        elif isinstance(event, CallbackAnswered):
+            legs.dialing.discard(event.leg_id)
+            legs.answered.add(event.leg_id)
+        elif isinstance(event, CallbackFailed):
+            legs.dialing.discard(event.leg_id)
         elif isinstance(event, LegHungUp):
-            self._answered.discard(event.leg_id)
+            legs.answered.discard(event.leg_id)
+            legs.agents.discard(event.leg_id)
+            self._announcement_over(event.leg_id)
+        elif isinstance(event, AnnouncementEnded):
+            self._announcement_over(event.leg_id)
+
+    def _announcement_over(self, leg_id: str) -> None:
+        playback = self._playing.pop(leg_id, None)
+        if playback is not None:
+            self._legs.announcements.pop(playback, None)
 
     def _new_caller(self, caller: NewCaller) -> None:
         binding = self.center.numbers.get(caller.number)
@@ -173,7 +194,7 @@ class AcdRuntime:
         if binding is None:
             log.warning("number has no binding; using the first queue", extra={"fields": {
                 "number": caller.number, "queue": queue}})
-        self._answered.add(caller.channel_id)
+        self._legs.answered.add(caller.channel_id)
         self._remember_leg(call_id, caller.channel_id)
         self._stream.publish(EventSource.ENGINE, "CallStarted", call_id=call_id, leg_id=caller.channel_id,
                              queue=queue, body={"number": caller.number, "caller": caller.caller_number,
@@ -199,6 +220,21 @@ class AcdRuntime:
                 log.info("feature code refused: %s", exc)
         self._queue_request(code.channel_id, cmd.HangupChannel(channel_id=code.channel_id))
 
+    def _transfer_key(self, asked: TransferAsked) -> None:
+        """The softphone's transfer key: a queue's number or an agent's id; anything else is refused and
+        the call goes on as it was (Asterisk left it alone: ari-only)."""
+        call_id = self._call_of_leg.get(asked.leg_id)
+        binding = self.center.numbers.get(asked.destination)
+        to_queue = binding.queue if binding is not None else None
+        to_agent = asked.destination if binding is None and asked.destination in self.acd.agents else None
+        if call_id is None or (to_queue is None and to_agent is None):
+            log.info("transfer key to %r ignored: not a queue number or an agent", asked.destination)
+            return
+        try:
+            self.transfer(call_id, to_queue=to_queue, to_agent=to_agent)
+        except (TransferRefused, UnknownAgent) as exc:
+            log.info("transfer key refused: %s", exc)
+
     # --- outputs ------------------------------------------------------------------------------------
     def _carry_out(self, command: AcdCommand) -> None:
         if isinstance(command, Fact):
@@ -214,7 +250,7 @@ class AcdRuntime:
         elif isinstance(command, CancelTimer):
             self._timers.cancel(command.key)
         elif isinstance(command, OriginateAgentLeg):
-            self._offered.add(command.leg_id)
+            self._legs.offered.add(command.leg_id)
             self._remember_leg(command.call_id, command.leg_id)
             # Its own lane: the agent's phone starts ringing without waiting for the caller's answer or music.
             self._lanes.submit(command.leg_id, lambda: self._originate(command))
@@ -224,7 +260,16 @@ class AcdRuntime:
         elif isinstance(command, StartMusic):
             lane = self._call_of_leg.get(command.leg_id, command.leg_id)
             self._queue_request(lane, cmd.StartChannelMoh(channel_id=command.leg_id, moh_class=command.moh_class))
+        elif isinstance(command, Announce):
+            self._announce(command)
+        elif isinstance(command, DialCallback):
+            self._legs.dialing.add(command.leg_id)
+            self._remember_leg(command.call_id, command.leg_id)
+            self._lanes.submit(command.leg_id, lambda: self._dial_back(command))
         elif isinstance(command, BridgeLegs):
+            playback = self._playing.get(command.caller_leg)
+            if playback is not None:  # an announcement would go on playing into the conversation
+                self._queue_request(command.call_id, cmd.StopPlayback(playback_id=playback))
             self._queue_request(command.call_id, cmd.StopChannelMoh(channel_id=command.caller_leg))
             self._queue_request(command.call_id, cmd.CreateBridge(bridge_id=command.bridge_id, name=command.call_id))
             self._queue_request(command.call_id, cmd.AddChannelToBridge(
@@ -233,12 +278,21 @@ class AcdRuntime:
             call_id = command.bridge_id.removesuffix("-bridge")
             self._queue_request(call_id, cmd.DestroyBridge(bridge_id=command.bridge_id))
         elif isinstance(command, SendToVoicemail):
-            self._answered.discard(command.caller_leg)
+            self._legs.answered.discard(command.caller_leg)
             self._forget_call(command.call_id)
             box = command.mailbox.split("@", 1)[0]
             self._queue_request(command.call_id, cmd.StopChannelMoh(channel_id=command.caller_leg))
             self._queue_request(command.call_id, cmd.ContinueInDialplan(
                 channel_id=command.caller_leg, context=VOICEMAIL_CONTEXT, extension=box, priority=1))
+
+    def _announce(self, command: Announce) -> None:
+        self._announcements_made += 1
+        playback = f"{command.leg_id}-ann{self._announcements_made}"
+        self._playing[command.leg_id] = playback
+        self._legs.announcements[playback] = command.leg_id
+        media = announcement_media(command.position, command.estimated_wait_s, command.offer_callback)
+        self._queue_request(command.call_id, cmd.PlayOnChannel(
+            channel_id=command.leg_id, media=media, playback_id=playback))
 
     def _remember_leg(self, call_id: str, leg_id: str) -> None:
         self._call_of_leg[leg_id] = call_id
@@ -277,6 +331,23 @@ class AcdRuntime:
         except AriError as exc:
             log.warning("originate to %s failed: %s", leg.endpoint, exc)
             self.apply(AgentLegFailed(leg.leg_id, LegFailure.CONGESTION))
+
+    async def _dial_back(self, leg: DialCallback) -> None:
+        request = cmd.OriginateChannel(
+            endpoint=self.center.callback_endpoint.format(number=leg.number), app=self._app,
+            app_args=callback_leg_args(leg.call_id, leg.leg_id), channel_id=leg.leg_id,
+            timeout=max(1, round(leg.timeout_s)),
+            variables={"CALLHIVE_CALL": leg.call_id, "CALLHIVE_QUEUE": leg.queue},
+        )
+        try:
+            await self._ari.send(request)
+        except EndpointUnavailable:
+            self.apply(CallbackFailed(leg.leg_id, LegFailure.NO_CONTACT))
+        except ResourceGone:
+            self.apply(CallbackFailed(leg.leg_id, LegFailure.NO_ANSWER))
+        except AriError as exc:
+            log.warning("callback to %s failed: %s", leg.number, exc)
+            self.apply(CallbackFailed(leg.leg_id, LegFailure.CONGESTION))
 
     def _timer_fired(self, key: Key) -> None:
         self.apply(TimerFired(key))

@@ -46,6 +46,7 @@ DEFAULT_SOUNDS: dict[str, float] = {
     "agent-loginok": 1.0,
     "demo-thanks": 3.1,
     "custom/welcome": 3.0,
+    "callhive/callback-offer": 3.2,  # callhive's own prompt: "press 1 to be called back, keeping your place"
 }
 _PER_CHARACTER = 0.5
 ENDLESS = float("inf")

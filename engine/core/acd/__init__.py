@@ -2,8 +2,10 @@
 
 from engine.core.acd.commands import (
     AcdCommand,
+    Announce,
     BridgeLegs,
     CancelTimer,
+    DialCallback,
     Fact,
     HangUpLeg,
     OriginateAgentLeg,
@@ -12,22 +14,35 @@ from engine.core.acd.commands import (
     StartTimer,
     TearDownBridge,
 )
-from engine.core.acd.config import AgentConfig, OverflowRule, OverflowTarget, OverflowWhen, QueueConfig
+from engine.core.acd.config import (
+    AgentConfig,
+    Announcements,
+    Callbacks,
+    OverflowRule,
+    OverflowTarget,
+    OverflowWhen,
+    QueueConfig,
+)
 from engine.core.acd.events import (
     AcdEvent,
     AgentLegAnswered,
     AgentLegFailed,
     AgentLegRinging,
     AgentRequested,
+    AnnouncementEnded,
+    CallbackAnswered,
+    CallbackFailed,
     CallEnqueued,
+    CallerPressed,
     ContactObserved,
     DeviceState,
     DeviceStateObserved,
     LegFailure,
     LegHungUp,
     TimerFired,
+    TransferRequested,
 )
-from engine.core.acd.machine import Acd, CallPhase, UnknownAgent
+from engine.core.acd.machine import Acd, CallPhase, TransferRefused, UnknownAgent
 
 __all__ = [
     "Acd",
@@ -38,13 +53,21 @@ __all__ = [
     "AgentLegFailed",
     "AgentLegRinging",
     "AgentRequested",
+    "Announce",
+    "AnnouncementEnded",
+    "Announcements",
     "BridgeLegs",
     "CallEnqueued",
     "CallPhase",
+    "CallbackAnswered",
+    "CallbackFailed",
+    "Callbacks",
+    "CallerPressed",
     "CancelTimer",
     "ContactObserved",
     "DeviceState",
     "DeviceStateObserved",
+    "DialCallback",
     "Fact",
     "HangUpLeg",
     "LegFailure",
@@ -59,5 +82,7 @@ __all__ = [
     "StartTimer",
     "TearDownBridge",
     "TimerFired",
+    "TransferRefused",
+    "TransferRequested",
     "UnknownAgent",
 ]

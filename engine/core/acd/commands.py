@@ -57,6 +57,31 @@ class SendToVoicemail:
 
 
 @dataclass(frozen=True, slots=True)
+class Announce:
+    """Tell a waiting caller their position and estimated wait (None: no estimate), and offer the callback.
+    The runtime reports the end as AnnouncementEnded, after which the ACD starts the music again (a `/play`
+    suspends music on hold without resuming it)."""
+
+    call_id: str
+    leg_id: str
+    position: int | None
+    estimated_wait_s: float | None
+    offer_callback: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DialCallback:
+    """Call the caller back on `number`, as leg `leg_id` (it enters Stasis when they answer)."""
+
+    call_id: str
+    leg_id: str
+    number: str
+    caller_name: str
+    queue: str
+    timeout_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class StartTimer:
     key: tuple[str, str]
     due: float
@@ -80,6 +105,6 @@ class Fact:
 
 
 AcdCommand = (
-    OriginateAgentLeg | HangUpLeg | StartMusic | BridgeLegs | TearDownBridge | SendToVoicemail
-    | StartTimer | CancelTimer | Fact
+    OriginateAgentLeg | HangUpLeg | StartMusic | BridgeLegs | TearDownBridge | SendToVoicemail | Announce
+    | DialCallback | StartTimer | CancelTimer | Fact
 )

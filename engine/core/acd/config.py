@@ -13,19 +13,45 @@ from engine.core.strategies import Strategy
 class OverflowWhen(StrEnum):
     MAX_WAIT = "max_wait"  # the caller has waited the queue's max_wait_s, or the queue is full (max_length)
     NO_AGENTS = "no_agents"  # nobody is logged in to the queue when the caller arrives
+    # The estimated wait (estimate.py) at arrival is over the rule's threshold_s.
+    ESTIMATED_WAIT = "estimated_wait"
 
 
 class OverflowTarget(StrEnum):
     QUEUE = "queue"
     VOICEMAIL = "voicemail"
+    # The caller stays in line and is offered a callback at once (press 1), whatever the queue's announcements.
+    CALLBACK = "callback"
 
 
 @dataclass(frozen=True, slots=True)
 class OverflowRule:
     when: OverflowWhen
     target: OverflowTarget
-    # The queue name or the mailbox (box@context).
+    # The queue name or the mailbox (box@context); empty for the callback offer.
     destination: str
+    threshold_s: float | None = None  # for ESTIMATED_WAIT
+
+
+@dataclass(frozen=True, slots=True)
+class Announcements:
+    """What a waiting caller is told, and when: first after `first_after_s`, then every `every_s`."""
+
+    first_after_s: float = 30.0
+    every_s: float = 60.0
+    position: bool = True
+    estimated_wait: bool = True
+    # "Press 1 to be called back": the caller hangs up and keeps their place in line.
+    offer_callback: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Callbacks:
+    """How a caller who asked for a callback is called back when their turn comes."""
+
+    ring_timeout_s: float = 30.0
+    attempts: int = 3
+    retry_after_s: float = 120.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +69,10 @@ class QueueConfig:
     service_level_goal: float = 0.8
     relaxations: tuple[Relaxation, ...] = ()
     overflow: tuple[OverflowRule, ...] = ()
+    announcements: Announcements | None = None
+    callbacks: Callbacks = Callbacks()
+    # The handle time (talk + wrap-up) the wait estimate assumes before the queue has handled a call.
+    default_handle_s: float = 180.0
 
 
 @dataclass(frozen=True, slots=True)

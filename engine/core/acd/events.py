@@ -80,11 +80,49 @@ class ContactObserved:
 
 
 @dataclass(frozen=True, slots=True)
+class CallerPressed:
+    """A DTMF digit from a caller's leg."""
+
+    leg_id: str
+    digit: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnnouncementEnded:
+    """An announcement played to a caller's leg is over (done, failed or stopped)."""
+
+    leg_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackAnswered:
+    """The caller answered the callback leg (it entered Stasis)."""
+
+    leg_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackFailed:
+    leg_id: str
+    failure: LegFailure
+
+
+@dataclass(frozen=True, slots=True)
+class TransferRequested:
+    """An agent (softphone transfer key, API or CLI) hands their connected call to a queue or an agent."""
+
+    call_id: str
+    to_queue: str | None = None
+    to_agent: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class TimerFired:
     key: tuple[str, str]
 
 
 AcdEvent = (
     CallEnqueued | AgentLegRinging | AgentLegAnswered | AgentLegFailed | LegHungUp | AgentRequested
-    | DeviceStateObserved | ContactObserved | TimerFired
+    | DeviceStateObserved | ContactObserved | TimerFired | CallerPressed | AnnouncementEnded | CallbackAnswered
+    | CallbackFailed | TransferRequested
 )

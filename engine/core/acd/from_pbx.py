@@ -11,19 +11,28 @@ The agent legs the ACD asks for are originated with `channelId` = the leg id and
 - a leg (caller or agent) that was in Stasis ends with StasisEnd -> LegHungUp. Dialplan Stasis() channels
   get no ChannelDestroyed after StasisEnd (NOTES.md ARI 7), so StasisEnd is the one signal for both.
 
+Callback legs (appArgs `callback,<call>,<leg>`) answer and fail the same way -> CallbackAnswered /
+CallbackFailed. A caller's DTMF digit -> CallerPressed; the end of an announcement the runtime started
+(PlaybackFinished, "done" or "failed") -> AnnouncementEnded; an agent's softphone transfer key
+(ChannelTransfer on an answered agent leg, PJSIP_TRANSFER_HANDLING()=ari-only) -> TransferAsked.
+
 Contacts count as reachable when last seen Reachable, or NonQualified where qualify is off (the first
 status after a REGISTER is NonQualified even with qualify on: NOTES.md lab 9).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from engine.core.acd.events import (
     AcdEvent,
     AgentLegAnswered,
     AgentLegFailed,
     AgentLegRinging,
+    AnnouncementEnded,
+    CallbackAnswered,
+    CallbackFailed,
+    CallerPressed,
     ContactObserved,
     DeviceStateObserved,
     LegFailure,
@@ -35,6 +44,7 @@ from engine.pbx.ami_commands import ContactListItem
 from engine.pbx.ari_models import ChannelState, DialStatus
 
 AGENT_ARG = "agent"
+CALLBACK_ARG = "callback"
 INBOUND_ARG = "inbound"
 FEATURE_ARG = "feature"
 
@@ -55,6 +65,29 @@ def failure_of(cause: int, tech_cause: int | None) -> LegFailure:
 
 def agent_leg_args(call_id: str, leg_id: str, agent_id: str) -> tuple[str, ...]:
     return (AGENT_ARG, call_id, leg_id, agent_id)
+
+
+def callback_leg_args(call_id: str, leg_id: str) -> tuple[str, ...]:
+    return (CALLBACK_ARG, call_id, leg_id)
+
+
+@dataclass(slots=True)
+class LegBook:
+    """The legs the runtime follows, as the translation needs them (kept by the runtime)."""
+
+    offered: set[str] = field(default_factory=set)  # agent legs originated, not answered
+    dialing: set[str] = field(default_factory=set)  # callback legs originated, not answered
+    answered: set[str] = field(default_factory=set)  # legs in Stasis the ACD follows: callers, answered agents
+    agents: set[str] = field(default_factory=set)  # answered agent legs (a transfer key counts only there)
+    announcements: dict[str, str] = field(default_factory=dict)  # playback id -> the caller leg it plays to
+
+
+@dataclass(frozen=True, slots=True)
+class TransferAsked:
+    """An agent pressed their softphone's transfer key: `destination` is the number they dialled."""
+
+    leg_id: str
+    destination: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,41 +117,58 @@ class StrayChannel:
     args: tuple[str, ...]
 
 
-Meaning = AcdEvent | NewCaller | FeatureCode | StrayChannel
+Meaning = AcdEvent | NewCaller | FeatureCode | StrayChannel | TransferAsked
 
 
-def from_ari(event: ari.AriEvent, offered: set[str], answered: set[str]) -> list[Meaning]:
-    """`offered`: agent legs originated and not yet answered; `answered`: legs in Stasis the ACD follows
-    (callers and answered agents)."""
+def from_ari(event: ari.AriEvent, legs: LegBook) -> list[Meaning]:
     if isinstance(event, ari.StasisStart):
         return [_stasis_start(event)]
     if isinstance(event, ari.StasisEnd):
-        return [LegHungUp(event.channel.id)] if event.channel.id in answered else []
+        return [LegHungUp(event.channel.id)] if event.channel.id in legs.answered else []
     if isinstance(event, ari.ChannelStateChange):
-        ringing = event.channel.state is ChannelState.RINGING and event.channel.id in offered
+        ringing = event.channel.state is ChannelState.RINGING and event.channel.id in legs.offered
         return [AgentLegRinging(event.channel.id)] if ringing else []
     if isinstance(event, ari.Dial):
-        ringing = event.dialstatus is DialStatus.RINGING and event.peer.id in offered
+        ringing = event.dialstatus is DialStatus.RINGING and event.peer.id in legs.offered
         return [AgentLegRinging(event.peer.id)] if ringing else []
     if isinstance(event, ari.ChannelDestroyed):
-        if event.channel.id in offered:
-            return [AgentLegFailed(event.channel.id, failure_of(event.cause, event.tech_cause))]
-        if event.channel.id in answered:
-            return [LegHungUp(event.channel.id)]
-        return []
+        return _gone(event.channel.id, legs, failure_of(event.cause, event.tech_cause))
     if isinstance(event, ari.ChannelGone):
-        return [
-            AgentLegFailed(leg, LegFailure.NO_ANSWER) if leg in offered else LegHungUp(leg)
-            for leg in event.channel_ids
-            if leg in offered or leg in answered
-        ]
+        return [meaning for leg in event.channel_ids for meaning in _gone(leg, legs, LegFailure.NO_ANSWER)]
+    if isinstance(event, ari.ChannelDtmfReceived):
+        return [CallerPressed(event.channel.id, event.digit)] if event.channel.id in legs.answered else []
+    if isinstance(event, ari.PlaybackFinished):
+        leg = legs.announcements.get(event.playback.id)
+        return [AnnouncementEnded(leg)] if leg is not None else []
+    if isinstance(event, ari.ChannelTransfer):
+        source = event.referred_by.source_channel.id
+        destination = _user_part(event.refer_to.requested_destination.destination or "")
+        return [TransferAsked(source, destination)] if source in legs.agents and destination else []
     return []
+
+
+def _gone(leg: str, legs: LegBook, failure: LegFailure) -> list[Meaning]:
+    if leg in legs.offered:
+        return [AgentLegFailed(leg, failure)]
+    if leg in legs.dialing:
+        return [CallbackFailed(leg, failure)]
+    if leg in legs.answered:
+        return [LegHungUp(leg)]
+    return []
+
+
+def _user_part(destination: str) -> str:
+    """'1002', 'sip:1002@host' or '<sip:1002@host;user=phone>' -> '1002'."""
+    user = destination.strip("<>").removeprefix("sip:").removeprefix("sips:")
+    return user.split("@", 1)[0].split(";", 1)[0]
 
 
 def _stasis_start(event: ari.StasisStart) -> Meaning:
     args, channel = event.args, event.channel
     if len(args) == 4 and args[0] == AGENT_ARG and args[2] == channel.id:
         return AgentLegAnswered(channel.id)
+    if len(args) == 3 and args[0] == CALLBACK_ARG and args[2] == channel.id:
+        return CallbackAnswered(channel.id)
     if len(args) >= 2 and args[0] == INBOUND_ARG:
         return NewCaller(channel.id, args[1], channel.caller.number, channel.caller.name)
     if len(args) >= 3 and args[0] == FEATURE_ARG:

@@ -1,0 +1,123 @@
+"""The ACD's agents: their two state machines (agent_fsm.py), reachability, device use, and who is free.
+
+An agent is *free* (may be offered a call) when available and idle, their phone reachable and not in use
+by something the engine did not cause. `freed` lists agents who became free since the ACD last looked,
+so dispatch only looks at what changed.
+"""
+
+from __future__ import annotations
+
+from engine.core.acd.commands import AcdCommand, Fact
+from engine.core.acd.config import AgentConfig
+from engine.core.acd.estimate import HandleTimes
+from engine.core.acd.events import ContactObserved, DeviceState, DeviceStateObserved
+from engine.core.acd.state import AgentRecord, LastCall
+from engine.core.agent_fsm import AgentPresence, AgentStatus, StateTrigger, StatusTrigger
+
+# Device states that mean the phone is in use by something.
+_DEVICE_BUSY = {DeviceState.INUSE, DeviceState.BUSY, DeviceState.RINGING, DeviceState.RINGINUSE, DeviceState.ONHOLD}
+
+
+class UnknownAgent(ValueError):
+    """An agent id the configuration does not have (a typo in an API call or a CLI command)."""
+
+
+class Roster:
+    def __init__(self, agents: list[AgentConfig], queue_names: list[str]) -> None:
+        self.agents = {a.agent_id: AgentRecord(a, AgentPresence(a.agent_id)) for a in agents}
+        self.by_endpoint = {a.endpoint: a.agent_id for a in agents}
+        self.members: dict[str, list[str]] = {name: [] for name in queue_names}
+        for agent in agents:
+            for queue in agent.queues:
+                if queue not in self.members:
+                    raise ValueError(f"agent {agent.agent_id}: unknown queue {queue!r}")
+                self.members[queue].append(agent.agent_id)
+        self.free: set[str] = set()
+        self.freed: list[str] = []
+        self.handle_times = HandleTimes()
+
+    def agent(self, agent_id: str) -> AgentRecord:
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            raise UnknownAgent(f"no agent {agent_id!r}")
+        return agent
+
+    def logged_in(self, queue: str) -> bool:
+        return any(self.agents[a].presence.status is not AgentStatus.LOGGED_OUT for a in self.members[queue])
+
+    def staffed(self, queue: str) -> int:
+        """Agents of the queue taking calls now or soon: available, whatever they are doing."""
+        return sum(1 for a in self.members[queue] if self.agents[a].presence.status is AgentStatus.AVAILABLE)
+
+    @staticmethod
+    def idle_since(agent: AgentRecord) -> float:
+        # Idle for work since the later of: the last call ended, the agent became available.
+        return max(agent.presence.state_since, agent.presence.status_since)
+
+    def set_status(self, agent: AgentRecord, trigger: StatusTrigger, now: float, out: list[AcdCommand],
+                   reason: str | None = None) -> None:
+        before = agent.presence
+        agent.presence = before.with_status(trigger, now, reason)
+        if (agent.presence.status, agent.presence.break_reason) != (before.status, before.break_reason):
+            out.append(Fact("AgentStatusChanged", agent_id=agent.config.agent_id, data={
+                "status": agent.presence.status.value, "reason": agent.presence.break_reason}))
+        self.refresh(agent)
+
+    def set_state(self, agent: AgentRecord, trigger: StateTrigger, now: float, out: list[AcdCommand]) -> None:
+        before, since = agent.presence.state, agent.presence.state_since
+        agent.presence = agent.presence.with_state(trigger, now)
+        if agent.presence.state is not before:
+            out.append(Fact("AgentStateChanged", agent_id=agent.config.agent_id, call_id=agent.call_id,
+                            data={"state": agent.presence.state.value}))
+        if trigger is StateTrigger.WRAP_UP_END and agent.last_call is not None:
+            last, agent.last_call = agent.last_call, None
+            wrapup = now - since
+            self.handle_times.add(last.queue, last.talk_s + wrapup)
+            out.append(Fact("AgentWrapUpEnded", last.call_id, agent.config.agent_id, last.queue, data={
+                "wrapup_s": round(wrapup, 3)}))
+        self.refresh(agent)
+
+    def call_ended(self, agent: AgentRecord, call_id: str, queue: str, talk_s: float, wrapup_s: float,
+                   now: float, out: list[AcdCommand]) -> float | None:
+        """The agent's part of a call is over: wrap-up begins. Returns when it ends (None: at once, done)."""
+        agent.last_call = LastCall(call_id, queue, talk_s)
+        self.set_state(agent, StateTrigger.HANG_UP, now, out)
+        agent.leg_id = agent.call_id = None
+        if wrapup_s > 0:
+            return now + wrapup_s
+        self.set_state(agent, StateTrigger.WRAP_UP_END, now, out)
+        return None
+
+    def refresh(self, agent: AgentRecord) -> None:
+        if agent.presence.offerable and agent.reachable and not agent.device_busy:
+            if agent.config.agent_id not in self.free:
+                self.free.add(agent.config.agent_id)
+                self.freed.append(agent.config.agent_id)
+        else:
+            self.free.discard(agent.config.agent_id)
+
+    def device_state(self, event: DeviceStateObserved, out: list[AcdCommand]) -> None:
+        agent_id = self.by_endpoint.get(event.endpoint)
+        if agent_id is None:
+            return
+        agent = self.agents[agent_id]
+        if agent.leg_id is not None:
+            return  # the engine's own call explains the device state; never let it override
+        busy = event.state in _DEVICE_BUSY
+        if event.state is DeviceState.UNAVAILABLE:
+            agent.reachable = False
+        if busy != agent.device_busy:
+            agent.device_busy = busy
+            out.append(Fact("AgentDeviceBusy" if busy else "AgentDeviceFree", agent_id=agent_id,
+                            data={"device_state": event.state.value}))
+        self.refresh(agent)
+
+    def contact(self, event: ContactObserved, out: list[AcdCommand]) -> None:
+        agent_id = self.by_endpoint.get(event.endpoint)
+        if agent_id is None:
+            return
+        agent = self.agents[agent_id]
+        if agent.reachable != event.reachable:
+            agent.reachable = event.reachable
+            out.append(Fact("AgentReachable" if event.reachable else "AgentUnreachable", agent_id=agent_id))
+        self.refresh(agent)

@@ -1,0 +1,78 @@
+"""What the ACD holds about each agent and each call (mutable records, owned by `Acd`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from engine.core.acd.config import AgentConfig
+from engine.core.agent_fsm import AgentPresence
+from engine.core.skills import SkillRequirement
+from engine.core.waiting import WaitingCall
+
+
+def bridge_of(call_id: str) -> str:
+    return f"{call_id}-bridge"
+
+
+class CallPhase(StrEnum):
+    WAITING = "waiting"  # caller on the line, in queue
+    OFFERING = "offering"  # agent leg(s) ringing, caller on music
+    CONNECTED = "connected"  # caller and agent bridged
+    CALLBACK = "callback"  # caller hung up after asking to be called back; the call keeps its place in line
+    CALLBACK_RETRY = "callback_retry"  # the caller did not answer a callback: out of line until the retry time
+    DIALING_BACK = "dialing_back"  # its turn came: an agent is reserved and the caller's number is being dialled
+
+
+@dataclass(slots=True)
+class LastCall:
+    """The call an agent last handled, until their wrap-up ends (for the handle time and the records)."""
+
+    call_id: str
+    queue: str
+    talk_s: float
+
+
+@dataclass(slots=True)
+class AgentRecord:
+    config: AgentConfig
+    presence: AgentPresence
+    reachable: bool = False
+    # In use by something the engine did not cause (a direct call, the fallback queue).
+    device_busy: bool = False
+    calls_today: int = 0
+    leg_id: str | None = None
+    call_id: str | None = None
+    last_call: LastCall | None = None
+
+
+@dataclass(slots=True)
+class CallRecord:
+    call_id: str
+    caller_leg: str | None  # None while a callback waits: nobody is on the line
+    queue: str
+    priority: int
+    skills: tuple[SkillRequirement, ...]
+    caller_number: str
+    caller_name: str
+    enqueued_at: float  # place in line
+    entered_queue_at: float  # this queue visit
+    phase: CallPhase = CallPhase.WAITING
+    offers: dict[str, str] = field(default_factory=dict)  # agent leg -> agent
+    offered_at: dict[str, float] = field(default_factory=dict)  # agent leg -> when it was originated
+    agent_leg: str | None = None
+    agent_id: str | None = None
+    answered_at: float | None = None
+    overflow_due: bool = False
+    # Offered a callback outside the queue's announcements (overflow to the callback offer).
+    callback_offered: bool = False
+    legs_made: int = 0
+    # Position in line when taken from it (for the records: the position at exit of an answered visit).
+    taken_at_position: int = 0
+    # Callback: the leg dialling the caller back, the agent kept for them, attempts made.
+    callback_leg: str | None = None
+    reserved_agent: str | None = None
+    callback_attempts: int = 0
+
+    def as_waiting(self) -> WaitingCall:
+        return WaitingCall(self.call_id, self.queue, self.priority, self.enqueued_at)
