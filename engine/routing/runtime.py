@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from engine.adapters.ari import AriClient
@@ -30,6 +31,7 @@ from engine.core.acd import (
     AgentLegAnswered,
     AgentLegFailed,
     AgentRequested,
+    AgentStatusRestored,
     Announce,
     AnnouncementEnded,
     BridgeLegs,
@@ -64,15 +66,17 @@ from engine.core.acd.from_pbx import (
     from_ami,
     from_ari,
 )
+from engine.core.acd.restore import needs_variables, plan_restore
 from engine.core.agent_fsm import AgentStatus, IllegalTransition, StatusTrigger
 from engine.core.event_record import EventSource
 from engine.core.stats import FactRecord, QueueStats
 from engine.pbx import ari_commands as cmd
 from engine.pbx.ami_events import AmiStreamItem
-from engine.pbx.ari_events import AriEvent
+from engine.pbx.ari_events import AriEvent, AriResynced
 from engine.routing import views
 from engine.routing.announcements import announcement_media
 from engine.routing.lanes import Lanes
+from engine.routing.restore import read_call_variables
 from engine.routing.timers import Key, Timers
 from engine.runtime import EventStream
 
@@ -87,7 +91,8 @@ FEATURE_TRIGGERS = {"ready": StatusTrigger.READY, "break": StatusTrigger.BREAK, 
 
 class AcdRuntime:
     def __init__(self, center: CenterConfig, app: str, clock: RuntimeClock, stream: EventStream,
-                 ari: AriClient, timezone: str = "UTC", *, login_when_reachable: bool = False) -> None:
+                 ari: AriClient, timezone: str = "UTC", *, login_when_reachable: bool = False,
+                 restored_statuses: Sequence[AgentStatusRestored] = ()) -> None:
         self.center = center
         self.acd = Acd(list(center.queues), list(center.agents))
         self._app = app
@@ -106,9 +111,14 @@ class AcdRuntime:
         # The demo's simulated agents have nobody to log them in: they log in once their phone is reachable.
         self._login_when_reachable = login_when_reachable
         self.stats = QueueStats(timezone, {q.name: q.service_level_s for q in center.queues})
+        for status in restored_statuses:  # a restarted engine: agents stay logged in or on break as they were
+            self.apply(status)
 
     # --- inputs (synchronous, on the loop) -----------------------------------------------------------
     def on_ari(self, event: AriEvent) -> None:
+        if isinstance(event, AriResynced):
+            self._resynced(event)
+            return
         for meaning in from_ari(event, self._legs):
             if isinstance(meaning, NewCaller):
                 self._new_caller(meaning)
@@ -209,6 +219,41 @@ class AcdRuntime:
                             ("CALLHIVE_PRIORITY", str(priority)), ("CALLHIVE_ENQUEUED", f"{now:.3f}")):
             self._queue_request(call_id, cmd.SetChannelVariable(
                 channel_id=caller.channel_id, variable=name, value=value))
+
+    # --- after each ARI (re)connect: reconcile with what the app holds (engine/core/acd/restore.py) ---------
+    def _resynced(self, snapshot: AriResynced) -> None:
+        held = {channel.id for channel in snapshot.channels}
+        # At once, before any later event: legs followed that vanished in the gap hung up then.
+        for leg in sorted(self._legs.answered - held):
+            self.apply(LegHungUp(leg))
+        self._lanes.submit("restore", lambda: self._restore(snapshot))
+
+    async def _restore(self, snapshot: AriResynced) -> None:
+        unknown = [c for c in snapshot.channels if c.id not in self._call_of_leg and needs_variables(c, self._app)]
+        variables = await read_call_variables(self._ari, [c.id for c in unknown])
+        legs = self._legs
+        plan = plan_restore(self._app, snapshot.channels, snapshot.bridges, variables,
+                            set(self._call_of_leg) | legs.offered | legs.dialing)
+        for call in plan.restored:
+            legs.answered.add(call.caller_leg)
+            self._remember_leg(call.call_id, call.caller_leg)
+            if call.agent_leg is not None:
+                legs.answered.add(call.agent_leg)
+                legs.agents.add(call.agent_leg)
+                self._remember_leg(call.call_id, call.agent_leg)
+            self.apply(call)
+        for caller in plan.new_callers:
+            self._new_caller(caller)
+        for channel_id in plan.hang_up:
+            self._queue_request(channel_id, cmd.HangupChannel(channel_id=channel_id))
+        for bridge_id in plan.destroy_bridges:
+            self._queue_request(bridge_id, cmd.DestroyBridge(bridge_id=bridge_id))
+        if plan.restored or plan.new_callers or plan.hang_up or plan.destroy_bridges:
+            self._stream.publish(EventSource.ENGINE, "AcdRestored", body={
+                "waiting": sum(1 for c in plan.restored if c.agent_leg is None),
+                "connected": sum(1 for c in plan.restored if c.agent_leg is not None),
+                "new_callers": len(plan.new_callers), "hung_up": plan.hang_up,
+                "bridges_destroyed": plan.destroy_bridges})
 
     def _feature_code(self, code: FeatureCode) -> None:
         agent_id = self._agent_by_endpoint.get(code.endpoint if "/" in code.endpoint else f"PJSIP/{code.endpoint}")

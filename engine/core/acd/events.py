@@ -117,6 +117,32 @@ class TransferRequested:
 
 
 @dataclass(frozen=True, slots=True)
+class CallRestored:
+    """A call found on the PBX by a restarted engine: its caller waiting in `queue` (with the place in line it
+    had), or connected to `agent_id` on `agent_leg`. No StasisStart comes again for these channels."""
+
+    call_id: str
+    caller_leg: str
+    queue: str
+    priority: int
+    enqueued_at: float
+    caller_number: str = ""
+    caller_name: str = ""
+    agent_leg: str | None = None
+    agent_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AgentStatusRestored:
+    """An agent's status as last recorded, for a restarted engine (available, on break, logged out)."""
+
+    agent_id: str
+    status: str
+    reason: str | None
+    since: float
+
+
+@dataclass(frozen=True, slots=True)
 class TimerFired:
     key: tuple[str, str]
 
@@ -124,5 +150,5 @@ class TimerFired:
 AcdEvent = (
     CallEnqueued | AgentLegRinging | AgentLegAnswered | AgentLegFailed | LegHungUp | AgentRequested
     | DeviceStateObserved | ContactObserved | TimerFired | CallerPressed | AnnouncementEnded | CallbackAnswered
-    | CallbackFailed | TransferRequested
+    | CallbackFailed | TransferRequested | CallRestored | AgentStatusRestored
 )

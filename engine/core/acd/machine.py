@@ -57,11 +57,13 @@ from engine.core.acd.events import (
     AgentLegFailed,
     AgentLegRinging,
     AgentRequested,
+    AgentStatusRestored,
     AnnouncementEnded,
     CallbackAnswered,
     CallbackFailed,
     CallEnqueued,
     CallerPressed,
+    CallRestored,
     ContactObserved,
     DeviceStateObserved,
     LegFailure,
@@ -89,6 +91,9 @@ _IN_LINE = {CallPhase.WAITING, CallPhase.CALLBACK}
 # Phases in which a caller is on the line, waiting for an agent.
 _ON_HOLD = {CallPhase.WAITING, CallPhase.OFFERING}
 _TIMERS = ("max_wait", "relax", "announce", "callback_retry")
+# Legs a restored call gets are numbered from here: those made before the restart are not all known (an
+# unanswered one is not in the app), and a leg id must never be used twice.
+RESTORED_LEGS_FROM = 1000
 
 
 class Acd:
@@ -117,6 +122,9 @@ class Acd:
             CallbackAnswered: lambda e, now, out: callbacks.answered(self, e.leg_id, now, out),
             CallbackFailed: lambda e, now, out: callbacks.not_reached(self, e.leg_id, e.failure, now, out),
             TransferRequested: lambda e, now, out: transfers.transfer(self, e, now, out),
+            CallRestored: self._restored,
+            AgentStatusRestored: lambda e, now, out: self.roster.restore_status(
+                e.agent_id, AgentStatus(e.status), e.reason, e.since),
         }
 
     # -- the one entry point ------------------------------------------------------------------------------
@@ -194,6 +202,41 @@ class Acd:
             call.callback_offered = True
             announcing.announce(self, call, queue, now, out)
         elif queue.announcements is not None:
+            out.append(StartTimer(("announce", call.call_id), now + queue.announcements.first_after_s))
+
+    def _restored(self, event: CallRestored, now: float, out: list[AcdCommand]) -> None:
+        """A call a restarted engine found on the PBX (no CallerEnqueued again: its queue visit is already
+        recorded). Skill requirements are not carried on the channel, so a restored caller is matched on
+        the queue alone."""
+        queue = self.queues.get(event.queue)
+        if queue is None or event.call_id in self.calls:
+            out.append(HangUpLeg(event.caller_leg, "restored call has no queue"))
+            return
+        call = CallRecord(event.call_id, event.caller_leg, queue.name, event.priority, (), event.caller_number,
+                          event.caller_name, event.enqueued_at, event.enqueued_at, legs_made=RESTORED_LEGS_FROM)
+        self.calls[call.call_id] = call
+        self.legs[event.caller_leg] = call.call_id
+        agent = self.agents.get(event.agent_id or "")
+        if event.agent_leg is not None and agent is not None and agent.leg_id is None:
+            call.phase, call.agent_leg, call.agent_id, call.answered_at = (
+                CallPhase.CONNECTED, event.agent_leg, agent.config.agent_id, now)
+            self.legs[event.agent_leg] = call.call_id
+            agent.leg_id, agent.call_id = event.agent_leg, call.call_id
+            self.roster.set_state(agent, StateTrigger.RESERVE, now, out)
+            self.roster.set_state(agent, StateTrigger.ANSWER, now, out)
+            out.append(Fact("CallRestored", call.call_id, agent.config.agent_id, queue.name, event.caller_leg, {
+                "phase": "connected", "agent_leg": event.agent_leg}))
+            return
+        if event.agent_leg is not None:
+            out.append(HangUpLeg(event.agent_leg, "restored agent leg has no agent"))
+        self.wait_in_line(call)
+        out.append(StartMusic(event.caller_leg, queue.moh_class))
+        out.append(Fact("CallRestored", call.call_id, queue=queue.name, leg_id=event.caller_leg, data={
+            "phase": "waiting", "position": self.position(call)}))
+        if queue.max_wait_s is not None:
+            out.append(StartTimer(("max_wait", call.call_id), max(now, call.entered_queue_at + queue.max_wait_s)))
+        self._arm_relaxation(call, now, out)
+        if queue.announcements is not None:
             out.append(StartTimer(("announce", call.call_id), now + queue.announcements.first_after_s))
 
     def _leg_ringing(self, event: AgentLegRinging, now: float, out: list[AcdCommand]) -> None:

@@ -7,6 +7,8 @@ so dispatch only looks at what changed.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from engine.core.acd.commands import AcdCommand, Fact
 from engine.core.acd.config import AgentConfig
 from engine.core.acd.estimate import HandleTimes
@@ -53,6 +55,16 @@ class Roster:
     def idle_since(agent: AgentRecord) -> float:
         # Idle for work since the later of: the last call ended, the agent became available.
         return max(agent.presence.state_since, agent.presence.status_since)
+
+    def restore_status(self, agent_id: str, status: AgentStatus, reason: str | None, since: float) -> None:
+        """A restarted engine takes each agent's status as last recorded (agents who were taking calls still
+        are); agents the configuration no longer has are ignored."""
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            return
+        agent.presence = replace(agent.presence, status=status, status_since=since,
+                                 break_reason=reason if status is AgentStatus.ON_BREAK else None)
+        self.refresh(agent)
 
     def set_status(self, agent: AgentRecord, trigger: StatusTrigger, now: float, out: list[AcdCommand],
                    reason: str | None = None) -> None:
