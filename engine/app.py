@@ -1,5 +1,9 @@
 """The running engine: database, ordered event stream, batch writer and HTTP server, under one TaskGroup.
 
+The writer stores the call records (calls, call segments, queue log) with the events that produce them;
+at start the records of calls left open by the previous run are rebuilt from their events first, so
+those calls are finished in the records when they end.
+
 `Engine.run(stop)` returns when `stop` is set, after the last events are written. The AMI and ARI
 clients (pbx_link.py) run inside it and publish into the same stream.
 """
@@ -15,12 +19,15 @@ from engine.center_config import CenterConfig
 from engine.clock import RuntimeClock
 from engine.config import Settings
 from engine.core.event_record import EventRecord, EventSource
+from engine.core.records import CallRecords
 from engine.http.server import create_http_app, serve_http
 from engine.pbx_link import PbxLink
 from engine.routing.runtime import AcdRuntime
 from engine.runtime import EventStream
+from engine.store.agent_status import last_agent_statuses
 from engine.store.database import Database
 from engine.store.event_writer import EventWriter, last_seq
+from engine.store.records_writer import restore_records
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +56,8 @@ class Engine:
         self.login_when_reachable = login_when_reachable
         self.db = db
         self.clock = clock
-        self.writer = EventWriter(db.pool)
+        self.records = CallRecords({agent.agent_id: agent.queues for agent in center.agents})
+        self.writer = EventWriter(db.pool, records=self.records)
         self.stream = EventStream(clock, self.writer)
         self.started_at = clock.now()
         self.url: str | None = None
@@ -62,6 +70,7 @@ class Engine:
             "seq": self.stream.last_seq,
             "database": "embedded" if self.db.embedded else "external",
             "events_written": self.writer.written,
+            "open_calls": len(self.records.open_calls),
             "uptime_s": round(self.clock.now() - self.started_at, 3),
         }
 
@@ -69,6 +78,9 @@ class Engine:
         """Run until `stop` is set (or a fatal error: a refused login, a replaced ARI app); the events of the
         run are all written before this returns, whichever way it ends."""
         self.stream.resume_after(await last_seq(self.db.pool))
+        reopened = await restore_records(self.db.pool, self.records)
+        if reopened:
+            log.info("call records of open calls rebuilt", extra={"fields": {"open_calls": reopened}})
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(self.writer.run(), name="event-writer")
             try:
@@ -92,7 +104,8 @@ class Engine:
                 on_listening(url)
             link = PbxLink(self.settings, self.clock, self.stream)
             self.acd = AcdRuntime(self.center, self.settings.ari.app, self.clock, self.stream, link.ari,
-                                  self.settings.center.timezone, login_when_reachable=self.login_when_reachable)
+                                  self.settings.center.timezone, login_when_reachable=self.login_when_reachable,
+                                  restored_statuses=await last_agent_statuses(self.db.pool))
             link.ami_listeners.append(self.acd.on_ami)
             link.ari_listeners.append(self.acd.on_ari)
             try:

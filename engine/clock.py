@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable
 from typing import Protocol
 
 
 class RuntimeClock(Protocol):
     def now(self) -> float: ...
 
-    async def sleep(self, seconds: float) -> None: ...
+    # An awaitable rather than a coroutine function: a test clock registers the deadline at the call.
+    def sleep(self, seconds: float) -> Awaitable[None]: ...
 
 
 async def sleep_unless(clock: RuntimeClock, seconds: float, wake: asyncio.Event) -> bool:

@@ -22,6 +22,7 @@ import asyncio
 import heapq
 import itertools
 import time
+from collections.abc import Awaitable
 from typing import Protocol
 
 # A fixed, recent epoch for ManualClock so timestamps look like the recordings' era (2026-11-24 11:16:27 UTC,
@@ -36,8 +37,8 @@ class Clock(Protocol):
         """Seconds since the Unix epoch."""
         ...
 
-    async def sleep(self, seconds: float) -> None:
-        """Return once `seconds` have passed on this clock."""
+    def sleep(self, seconds: float) -> Awaitable[None]:
+        """Done once `seconds` have passed on this clock."""
         ...
 
 
@@ -63,16 +64,18 @@ class ManualClock:
     def now(self) -> float:
         return self._now
 
-    async def sleep(self, seconds: float) -> None:
+    def sleep(self, seconds: float) -> Awaitable[None]:
+        """Not a coroutine on purpose: the deadline is taken from `now()` at the call, not when a task
+        wrapping the sleep first runs (by then a test may have advanced the clock, and a timer set just
+        before `advance()` would be pushed past it)."""
         if seconds <= 0:
             # Still a scheduling point, like asyncio.sleep(0), but no entry: nothing to wait for.
-            await asyncio.sleep(0)
-            return
+            return asyncio.sleep(0)
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._sleepers, (self._now + seconds, next(self._arrival), waiter))
         self._notify_watchers()
         # A cancelled sleeper leaves its (done) future in the heap; advance() and the counters skip it.
-        await waiter
+        return waiter
 
     def advance(self, seconds: float) -> None:
         """Move time forward by `seconds` and wake, in deadline order, every sleeper that is now due."""

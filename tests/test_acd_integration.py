@@ -6,28 +6,16 @@ and records every step. Time is the test's: ring and talk times cost no wall tim
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 import pytest
 
-from engine.app import Engine
-from engine.center_config import load_center_config
-from engine.config import load_settings
-from engine.core.acd import ContactObserved
-from engine.core.agent_fsm import StatusTrigger
-from engine.core.event_record import EventRecord
-from engine.runtime import Subscription
-from engine.store.database import open_database
-from pbxsim.clock import ManualClock
 from pbxsim.model import FarEnd
-from pbxsim.server import PbxSim, PbxSimConfig
+from tests.acd_rig import Rig, agent_ready, assert_never_silent, open_rig
 
 CENTER = """
 queues:
@@ -40,87 +28,13 @@ numbers:
 """
 
 
-@dataclass
-class Rig:
-    sim: PbxSim
-    engine: Engine
-    clock: ManualClock
-    events: Subscription
-
-    async def until(self, type_: str, **fields: Any) -> EventRecord:
-        """The next engine event of this type (and these field values); waits on the stream, not on time."""
-        async with asyncio.timeout(20):
-            async for record in self.events:
-                if record.type == type_ and all(getattr(record, k) == v for k, v in fields.items()):
-                    return record
-        raise AssertionError(f"the stream ended before {type_}")
-
-    async def until_all(self, *types: str) -> None:
-        """Every one of these event types has been seen, in whatever order they come."""
-        missing = set(types)
-        async with asyncio.timeout(20):
-            async for record in self.events:
-                missing.discard(record.type)
-                if not missing:
-                    return
-        raise AssertionError(f"the stream ended before {sorted(missing)}")
-
-    async def advance(self, seconds: float) -> None:
-        self.clock.advance(seconds)
-        await self.sim.model.scheduler.settle()
-
-
 @pytest.fixture
 async def rig(database_url: str, tmp_path: Path) -> AsyncIterator[Rig]:
-    clock = ManualClock()
-    center_file = tmp_path / "center.yaml"
-    center_file.write_text(CENTER)
-    config = PbxSimConfig(ami_username="hive", ami_secret="ami-pw-1", ari_username="hive", ari_password="ari-pw-1",
-                          clock=clock, recordings_dir=tmp_path)
-    async with PbxSim(config) as sim:
-        settings = load_settings(None, {
-            "DATABASE_URL": database_url, "CALLHIVE_HTTP_PORT": "0",
-            "CALLHIVE_AMI_PORT": str(sim.ami_port), "CALLHIVE_AMI_USERNAME": "hive", "CALLHIVE_AMI_SECRET": "ami-pw-1",
-            "CALLHIVE_ARI_URL": f"http://127.0.0.1:{sim.ari_port}/ari", "CALLHIVE_ARI_USERNAME": "hive",
-            "CALLHIVE_ARI_PASSWORD": "ari-pw-1",
-        })
-        async with open_database(settings) as db:
-            engine = Engine(settings, load_center_config(center_file), db, clock)
-            stop = asyncio.Event()
-            rig = Rig(sim, engine, clock, engine.stream.subscribe(limit=100_000))
-            running = asyncio.create_task(engine.run(stop))
-            await rig.until_all("AriResynced", "AmiConnected")  # both links up before the test begins
-            yield rig
-            stop.set()
-            await asyncio.wait_for(running, 20)
+    async with open_rig(database_url, tmp_path, CENTER) as running:
+        yield running
 
 
-def assert_never_silent(spans: list[Any], after_answer: bool) -> None:
-    """Between music and the agent the caller may hear silence only for a REST round-trip, never 1 s."""
-    kinds = [span.what.value for span in spans]
-    assert "moh" in kinds
-    first_moh = kinds.index("moh")
-    for span in spans[first_moh:]:
-        if span.what.value == "silence" and span.end is not None:
-            assert span.end - span.start < 1.0, spans
-
-
-def agent_ready(rig: Rig, agent_id: str) -> None:
-    assert rig.engine.acd is not None
-    rig.engine.acd.apply(ContactObserved(f"PJSIP/{agent_id}", reachable=True))
-    rig.engine.acd.request(agent_id, StatusTrigger.LOGIN)
-
-
-async def stored(database_url: str) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(database_url)
-    try:
-        rows = await conn.fetch("SELECT seq, source, type, call_id, agent_id, queue, body FROM events ORDER BY seq")
-        return list(rows)
-    finally:
-        await conn.close()
-
-
-async def test_inbound_call_is_queued_rung_bridged_and_recorded(rig: Rig, database_url: str) -> None:
+async def test_inbound_call_is_queued_rung_bridged_and_recorded(rig: Rig) -> None:
     world = rig.sim.model.world
     world.define_endpoint("1001", contact=True, far_end=FarEnd.answers(after=3))
     agent_ready(rig, "1001")
@@ -136,7 +50,7 @@ async def test_inbound_call_is_queued_rung_bridged_and_recorded(rig: Rig, databa
     assert connected.body["wait_s"] == pytest.approx(3, abs=0.5)
     await rig.until("ChannelEnteredBridge")
     await rig.until("ChannelEnteredBridge")
-    assert_never_silent(world.hearing(caller.id), after_answer=True)
+    assert_never_silent(world.hearing(caller.id))
     assert [span.what.value for span in world.hearing(caller.id)][-1] == "bridge"
 
     await rig.advance(60)
@@ -151,7 +65,7 @@ async def test_inbound_call_is_queued_rung_bridged_and_recorded(rig: Rig, databa
     assert rig.engine.acd.acd.agents["1001"].presence.state.value == "idle"
     assert offered.leg_id not in rig.sim.model.channels
 
-    rows = await stored(database_url)
+    rows = await rig.stored()
     kinds = [row["type"] for row in rows if row["call_id"] == call_id]
     for expected in ("CallStarted", "CallerEnqueued", "AgentOffered", "AgentConnected", "CallCompleted"):
         assert expected in kinds
@@ -210,18 +124,6 @@ async def test_caller_hangs_up_while_the_agent_rings(rig: Rig) -> None:
     assert rig.engine.acd.acd.calls == {}
 
 
-async def drive_until(rig: Rig, type_: str, **fields: Any) -> EventRecord:
-    """Advance the shared clock a second at a time until the engine reports the event (a reconnect waits on
-    its backoff, which runs on this clock)."""
-    waiter = asyncio.create_task(rig.until(type_, **fields))
-    for _ in range(600):
-        if waiter.done():
-            break
-        rig.clock.advance(1)
-        await asyncio.sleep(0)
-    return await waiter
-
-
 async def test_pbx_listeners_killed_mid_call_are_survived_and_resynced(rig: Rig) -> None:
     world = rig.sim.model.world
     world.define_endpoint("1001", contact=True, far_end=FarEnd.answers(after=2))
@@ -236,7 +138,7 @@ async def test_pbx_listeners_killed_mid_call_are_survived_and_resynced(rig: Rig)
     await rig.sim.ami.stop()
     await rig.until("AmiDisconnected")
     await rig.sim.ami.start()
-    reconnected = await drive_until(rig, "AmiConnected")
+    reconnected = await rig.drive_until("AmiConnected")
     assert reconnected.body["resynced"] is True
 
     # ARI: the WebSocket drops while the call is bridged; events of the gap are lost, the state comes back by REST.

@@ -292,10 +292,10 @@ def test_no_waiting_call_is_left_with_a_free_qualifying_agent(steps: list[tuple[
                 acd.handle(AgentLegFailed(offers[pick % len(offers)][0], list(LegFailure)[level % 5]), now)
             elif kind == 5 and connected:
                 call = connected[pick % len(connected)]
-                acd.handle(LegHungUp(call.caller_leg if level % 2 else str(call.agent_leg)), now)
+                acd.handle(LegHungUp(str(call.caller_leg) if level % 2 else str(call.agent_leg)), now)
         elif acd.calls:
             call = list(acd.calls.values())[pick % len(acd.calls)]
-            acd.handle(LegHungUp(call.caller_leg), now)
+            acd.handle(LegHungUp(str(call.caller_leg)), now)
         check_dispatch_invariant(acd)
 
 

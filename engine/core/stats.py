@@ -2,15 +2,22 @@
 
 Counting follows call-center practice and the segment model: every queue visit is one *offered* call in
 that queue (an overflowed call is offered in both queues and answered in one), counted in the interval in
-which it *entered* the queue, in the center's time zone. For each interval:
+which it *entered* the queue, in the center's time zone. A call turned away at a queue's door (full, nobody
+logged in, the estimated wait too long) is a visit of no length there: offered, and overflowed or refused.
+For each interval:
 
-- offered: queue visits that began in it; answered / abandoned / overflowed: how those visits ended;
+- offered: queue visits that began in it; answered / abandoned / overflowed / refused (the engine hung up:
+  max wait or full with nowhere to go) / callbacks (the caller asked to be called back): how they ended;
 - short abandons: abandoned within `short_abandon_s` (5 s) of entering; counted apart and left out of
   the service level, since nobody could have answered them;
 - service level: answered within the queue's target / (offered - short abandons), over the visits
   that have ended (a visit still waiting is not yet a success or a failure);
-- ASA: mean wait of answered visits; AHT: mean talk + wrap-up of completed calls;
+- ASA: mean wait of answered visits; AHT: mean talk + wrap-up of calls completed from a visit answered
+  in the queue, counted when the agent's wrap-up ends (AgentWrapUpEnded);
 - calls waiting and longest wait are live figures, not per interval.
+
+These are the figures engine/store/kpis.py computes in SQL from `call_segments`; the tests hold the two
+to the same numbers.
 
 Intervals: the current 15-minute interval, the current hour and today, each keyed by its local start.
 """
@@ -23,6 +30,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 SHORT_ABANDON_S = 5.0
+# Facts after which a call no longer waits in the queue it names, unanswered; the last two may also turn a
+# call away at the door of a queue it never waited in.
+_LEAVING = {"CallerAbandoned", "CallbackRequested", "CallOverflowed", "CallRefused"}
+_TURNED_AWAY = {"CallOverflowed", "CallRefused"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,13 +57,15 @@ class Counters:
     abandoned: int = 0
     short_abandoned: int = 0
     overflowed: int = 0
+    refused: int = 0
+    callbacks: int = 0
     wait_answered_s: float = 0.0
     handled: int = 0
     handle_s: float = 0.0
 
     @property
     def service_level(self) -> float | None:
-        ended = self.answered + self.abandoned - self.short_abandoned + self.overflowed
+        ended = self.answered + self.abandoned - self.short_abandoned + self.overflowed + self.refused + self.callbacks
         return None if ended == 0 else self.answered_in_target / ended
 
     @property
@@ -66,7 +79,8 @@ class Counters:
     def as_json(self) -> dict[str, object]:
         return {
             "offered": self.offered, "answered": self.answered, "abandoned": self.abandoned,
-            "short_abandoned": self.short_abandoned, "overflowed": self.overflowed,
+            "short_abandoned": self.short_abandoned, "overflowed": self.overflowed, "refused": self.refused,
+            "callbacks": self.callbacks,
             "service_level": self.service_level, "asa_s": self.asa_s, "aht_s": self.aht_s,
         }
 
@@ -78,7 +92,6 @@ class _Visit:
     interval_keys: tuple[str, ...]
     answered: bool = False
     talk_s: float = 0.0
-    completed_at: float = 0.0
 
 
 class QueueStats:
@@ -88,7 +101,7 @@ class QueueStats:
         # (queue, interval key) -> counters; interval key like "15m:2026-11-25T10:15" or "day:2026-11-25".
         self.counters: dict[tuple[str, str], Counters] = {}
         self._visits: dict[str, _Visit] = {}  # call id -> its current queue visit
-        self._talking: dict[str, _Visit] = {}  # agent id -> visit whose wrap-up is pending
+        self._completed: dict[str, _Visit] = {}  # call id -> answered visit whose wrap-up is pending
         self.last_seq = 0
 
     def interval_keys(self, at: float) -> tuple[str, str, str]:
@@ -111,53 +124,61 @@ class QueueStats:
         return [self.counters.setdefault((visit.queue, key), Counters()) for key in visit.interval_keys]
 
     def _apply(self, record: FactRecord) -> None:
-        kind, call_id = record.kind, record.call_id
-        if kind == "CallerEnqueued" and call_id and record.queue:
-            entered = _Visit(record.queue, record.at, self.interval_keys(record.at))
-            self._visits[call_id] = entered
-            for counters in self._bump(entered):
-                counters.offered += 1
+        kind, call_id = record.kind, record.call_id or ""
+        if kind == "CallerEnqueued" and record.queue:
+            self._visits[call_id] = self._enter(record.queue, record.at)
+        elif kind in _LEAVING:
+            self._leave(record, call_id)
+        elif kind == "AgentWrapUpEnded":
+            self._wrap_up_ended(record)
+        elif (visit := self._visits.get(call_id)) is None:
             return
-        visit = self._visits.get(call_id or "")
-        if visit is None:
-            if kind == "AgentStateChanged" and record.agent_id in self._talking:
-                self._wrap_up_ended(record)
-            return
-        waited = record.at - visit.entered_at
-        if kind == "AgentConnected":
+        elif kind == "AgentConnected" and not visit.answered:  # not again for a transfer to an agent
+            waited = record.at - visit.entered_at
             within = waited <= self._targets.get(visit.queue, 20.0)
             visit.answered = True
             for counters in self._bump(visit):
                 counters.answered += 1
                 counters.answered_in_target += within
                 counters.wait_answered_s += waited
-        elif kind == "CallerAbandoned":
-            for counters in self._bump(visit):
-                counters.abandoned += 1
-                counters.short_abandoned += waited < SHORT_ABANDON_S
-            del self._visits[call_id or ""]
-        elif kind == "CallOverflowed":
-            for counters in self._bump(visit):
-                counters.overflowed += 1
-            del self._visits[call_id or ""]
         elif kind == "CallCompleted":
             talk = record.data.get("talk_s")
             visit.talk_s = float(talk) if isinstance(talk, int | float) else 0.0
-            visit.completed_at = record.at
-            del self._visits[call_id or ""]
-            if record.agent_id:
-                self._talking[record.agent_id] = visit
-        elif kind == "AgentStateChanged" and record.agent_id in self._talking:
-            self._wrap_up_ended(record)
+            del self._visits[call_id]
+            if visit.answered:
+                self._completed[call_id] = visit
+
+    def _leave(self, record: FactRecord, call_id: str) -> None:
+        """The call leaves the queue unanswered, from its place in line or turned away at the door."""
+        kind, visit = record.kind, self._visits.get(call_id)
+        if visit is None or visit.answered or visit.queue != record.queue:
+            if kind not in _TURNED_AWAY or not record.queue:
+                return  # an abandon or a callback with no place in this line: no visit to end
+            visit = self._enter(record.queue, record.at)
+        waited = record.at - visit.entered_at
+        for counters in self._bump(visit):
+            counters.abandoned += kind == "CallerAbandoned"
+            counters.short_abandoned += kind == "CallerAbandoned" and waited < SHORT_ABANDON_S
+            counters.overflowed += kind == "CallOverflowed"
+            counters.refused += kind == "CallRefused"
+            counters.callbacks += kind == "CallbackRequested"
+        self._visits.pop(call_id, None)
+
+    def _enter(self, queue: str, at: float) -> _Visit:
+        visit = _Visit(queue, at, self.interval_keys(at))
+        for counters in self._bump(visit):
+            counters.offered += 1
+        return visit
 
     def _wrap_up_ended(self, record: FactRecord) -> None:
-        # Handle time = talk + wrap-up, counted when the agent leaves wrap-up (back to idle).
-        if record.data.get("state") != "idle":
+        # Handle time = talk + wrap-up, counted when the agent's wrap-up of the call ends.
+        visit = self._completed.pop(record.call_id or "", None)
+        wrapup = record.data.get("wrapup_s")
+        if visit is None or not isinstance(wrapup, int | float):
             return
-        visit = self._talking.pop(record.agent_id or "")
         for counters in self._bump(visit):
             counters.handled += 1
-            counters.handle_s += visit.talk_s + (record.at - visit.completed_at)
+            counters.handle_s += visit.talk_s + wrapup
 
     def waiting(self, now: float) -> dict[str, tuple[int, float]]:
         """Per queue: calls waiting (not yet answered) and the longest wait, live."""

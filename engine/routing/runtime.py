@@ -106,6 +106,7 @@ class AcdRuntime:
         self._legs = LegBook()
         self._playing: dict[str, str] = {}  # caller leg -> the announcement playing to it
         self._announcements_made = 0
+        self._calls_made = 0
         self._agent_by_endpoint = {a.endpoint: a.agent_id for a in center.agents}
         self._default_queue = center.queues[0].name if center.queues else None
         # The demo's simulated agents have nobody to log them in: they log in once their phone is reachable.
@@ -196,8 +197,8 @@ class AcdRuntime:
     def _new_caller(self, caller: NewCaller) -> None:
         binding = self.center.numbers.get(caller.number)
         queue = binding.queue if binding is not None else self._default_queue
-        call_id = f"call-{uuid.uuid4().hex[:16]}"
         now = self._clock.now()
+        call_id = self._new_call_id(now)
         if queue is None:
             self._queue_request(caller.channel_id, cmd.HangupChannel(channel_id=caller.channel_id))
             return
@@ -254,6 +255,12 @@ class AcdRuntime:
                 "connected": sum(1 for c in plan.restored if c.agent_leg is not None),
                 "new_callers": len(plan.new_callers), "hung_up": plan.hang_up,
                 "bridges_destroyed": plan.destroy_bridges})
+
+    def _new_call_id(self, now: float) -> str:
+        """Ids sort in order of arrival (time, then a counter: callers who arrive in the same millisecond are
+        ordered by id in line), and never repeat across restarts (a random tail)."""
+        self._calls_made += 1
+        return f"call-{int(now * 1000):011x}-{self._calls_made:05x}{uuid.uuid4().hex[:4]}"
 
     def _feature_code(self, code: FeatureCode) -> None:
         agent_id = self._agent_by_endpoint.get(code.endpoint if "/" in code.endpoint else f"PJSIP/{code.endpoint}")

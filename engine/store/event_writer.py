@@ -4,6 +4,9 @@ The runtime hands each stamped record to `submit()`, which never blocks or await
 queue, taking everything that is waiting (up to `batch_size`) into one COPY. Under load batches grow and
 the per-event cost falls; when idle each event is written at once. `aclose()` drains what is left, so a
 clean stop loses nothing.
+
+With a call-record projection (engine/core/records.py), each batch's records (calls, segments, queue log)
+are written in the same transaction as its events (records_writer.py): both are stored, or neither.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from engine.core.event_record import EventRecord
+from engine.core.records import CallRecords, RowOp
+from engine.store.records_writer import apply_rows
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +45,14 @@ def _row(record: EventRecord) -> tuple[Any, ...]:
 
 
 class EventWriter:
-    def __init__(self, pool: Any, batch_size: int = 500) -> None:
+    def __init__(self, pool: Any, batch_size: int = 500, records: CallRecords | None = None) -> None:
         self._pool = pool
         self._batch_size = batch_size
+        self._records = records
         self._queue: asyncio.Queue[EventRecord | None] = asyncio.Queue()
         self.written = 0
         self.batches = 0
+        self.record_rows = 0
 
     def submit(self, record: EventRecord) -> None:
         self._queue.put_nowait(record)
@@ -82,10 +89,17 @@ class EventWriter:
             await self._write(rest[start : start + self._batch_size])
 
     async def _write(self, batch: list[EventRecord]) -> None:
-        async with self._pool.acquire() as conn:
+        ops: list[RowOp] = []
+        if self._records is not None:
+            for record in batch:
+                ops.extend(self._records.apply(record))
+        async with self._pool.acquire() as conn, conn.transaction():
             await conn.copy_records_to_table("events", records=[_row(r) for r in batch], columns=_COLUMNS)
+            if ops:
+                await apply_rows(conn, ops)
         self.written += len(batch)
         self.batches += 1
+        self.record_rows += len(ops)
 
     def close(self) -> None:
         """Ask `run()` to finish once everything submitted so far is written."""

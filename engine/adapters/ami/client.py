@@ -106,7 +106,7 @@ class AmiClient:
         self._gate_open = False
         self._held: list[AmiEvent] = []
         self._closing = False
-        self._backoff_sleep: asyncio.Task[None] | None = None
+        self._backoff_sleep: asyncio.Future[None] | None = None
         self.banner: str | None = None
         # Completed logins, for the operator's status and for tests.
         self.sessions = 0
@@ -202,7 +202,7 @@ class AmiClient:
             delay = self._backoff.delay(attempt)
             log.info("AMI reconnect in %.1f s (attempt %d)", delay, attempt)
             # A task, so that close() can cut the wait short by cancelling it.
-            self._backoff_sleep = group.create_task(self._clock.sleep(delay))
+            self._backoff_sleep = asyncio.ensure_future(self._clock.sleep(delay))
             try:
                 await self._backoff_sleep
             except asyncio.CancelledError:
