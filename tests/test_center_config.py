@@ -27,6 +27,13 @@ def test_shipped_center_config_loads() -> None:
                                                                    ("support", "overflow"))
     assert center.numbers["5001"].skills == (SkillRequirement("sales", 60),)
     assert center.numbers["5001"].priority == 1
+    assert support.announcements is not None and support.announcements.offer_callback is True
+    assert (support.announcements.first_after_s, support.announcements.every_s) == (30.0, 60.0)
+    assert (support.callbacks.attempts, support.callbacks.retry_after_s) == (3, 120.0)
+    wait_rule = queues["sales"].overflow[1]
+    assert (wait_rule.when, wait_rule.target, wait_rule.threshold_s) == (
+        OverflowWhen.ESTIMATED_WAIT, OverflowTarget.CALLBACK, 600.0)
+    assert center.callback_endpoint == "Local/{number}@outbound"
 
 
 @pytest.mark.parametrize(
@@ -48,6 +55,13 @@ def test_shipped_center_config_loads() -> None:
         ("queues:\n  q: {}\nnumbers:\n  '5000': {queue: r}\n", ":4: numbers.5000.queue: expected the name of a queue"),
         ("queues:\n  q: [\n", "not valid YAML"),
         ("teams: {}\n", ":1: teams: unknown key"),
+        ("queues:\n  q:\n    announce: {every_s: 2}\n", ":3: queues.q.announce.every_s: expected a number >= 5"),
+        ("queues:\n  q:\n    announce: {callback: yes please}\n", "queues.q.announce.callback: expected true or false"),
+        ("queues:\n  q:\n    overflow:\n      - {when: estimated_wait, to: callback}\n",
+         ":4: queues.q.overflow[0].over_s: over_s (seconds) goes with, and only with, when: estimated_wait"),
+        ("queues:\n  q:\n    overflow:\n      - {when: max_wait, to: 'phone:1'}\n",
+         "expected 'queue:<name>', 'voicemail:<box>@<context>' or 'callback'"),
+        ("queues:\n  q: {}\ncallback: {endpoint: PJSIP/trunk}\n", ":3: callback.endpoint: expected a dial string with"),
     ],
 )
 def test_errors_name_file_line_and_field(tmp_path: Path, text: str, expected: str) -> None:
