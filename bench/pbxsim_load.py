@@ -1,18 +1,19 @@
 """pbxsim under load: concurrent calls held and arrivals per second sustained, with pbxsim's CPU share.
 
 pbxsim runs alone as a child process on the wall clock (`python -m pbxsim --scenario <generated>`), with a
-scenario of callers on one DID and thousands of softphones that answer in 0.5-1.5 s and hang up after 70 s.
+scenario of callers on one DID and 5,000 softphones that answer in 0.5-1.5 s and hang up after 70 s.
 A minimal ARI application written here (aiohttp only: the bench must not lean on the engine) plays the
 engine's part for every call, so each call produces the event volume of a real one: on the caller's
 StasisStart it answers the caller and originates a leg to a free softphone into Stasis; on the leg's
 StasisStart it creates a mixing bridge and adds both; when either side leaves Stasis it hangs up the other
 and destroys the bridge. Per call that is 5-6 REST requests and about 30 WebSocket events.
 
-Phases (seconds after pbxsim starts): 5-65 s at 20 arrivals/s (concurrency climbs past 1,000), 65-95 s a
-burst at 50/s (a 30 s burst, not the issue's full minute, to keep the run near two minutes), 95-115 s back at
-20/s. For each phase: arrivals/s seen on the socket, calls bridged/s, peak calls held, the wait from the
-caller's StasisStart to both parties bridged (p50/p99), events/s, and CPU seconds per wall second of pbxsim
-(psutil on the child) and of this client. Prints, never asserts.
+Phases (seconds after pbxsim starts): 5-65 s at 20 arrivals/s (concurrency climbs past 1,000), 65-125 s the
+issue's burst, 50/s for a full minute (concurrency climbs past 3,000 calls), 125-145 s back at 20/s. For each
+phase: arrivals/s seen on the socket, calls bridged/s, peak calls held and peak channels in pbxsim (its own
+`GET /channels`), the wait from the caller's StasisStart to both parties bridged (p50/p99), events/s, CPU
+seconds per wall second of pbxsim (psutil on the child) and of this client, and failed requests. Prints, never
+asserts. Each call holds three channels (the caller's Local pair and the softphone's PJSIP leg).
 
 Run: .venv/bin/python -m bench.pbxsim_load [--scale 1.0]   (--scale multiplies every rate)
 """
@@ -38,9 +39,9 @@ import psutil
 APP = "bench"
 USER = SECRET = "bench"
 TALK = 70.0
-PHASES = [("steady 20/s", 5.0, 65.0, 20.0), ("burst 50/s", 65.0, 95.0, 50.0), ("tail 20/s", 95.0, 115.0, 20.0)]
-END = 118.0  # seconds after start: the last phase is over, measurement stops
-AGENTS = (20000, 22999)
+PHASES = [("steady 20/s", 5.0, 65.0, 20.0), ("burst 50/s", 65.0, 125.0, 50.0), ("tail 20/s", 125.0, 145.0, 20.0)]
+END = 148.0  # seconds after start: the last phase is over, measurement stops
+AGENTS = (20000, 24999)  # enough softphones for every call held at the end of the burst (~3,200 x 70 s talk)
 
 
 def scenario_text(scale: float) -> str:
@@ -64,7 +65,8 @@ class Figures:
     bridged: list[tuple[float, float]] = field(default_factory=list)  # (time, wait since StasisStart)
     held: list[tuple[float, int]] = field(default_factory=list)  # samples of calls bridged right now
     events: list[float] = field(default_factory=list)
-    failures: collections.Counter[str] = field(default_factory=collections.Counter)
+    channels: list[tuple[float, int]] = field(default_factory=list)  # samples of pbxsim's GET /channels
+    failures: list[tuple[float, str]] = field(default_factory=list)  # (time, what failed)
 
 
 class MiniEngine:
@@ -88,7 +90,7 @@ class MiniEngine:
         async with self.http.request(method, f"{self.base}{path}", params=query) as response:
             await response.read()
             if response.status >= 400 and method != "DELETE":
-                self.figures.failures[f"{method} {path.split('/')[1]} {response.status}"] += 1
+                self.figures.failures.append((self.now(), f"{method} {path.split('/')[1]} {response.status}"))
             return response.status
 
     async def on_event(self, event: dict[str, Any]) -> None:
@@ -106,7 +108,7 @@ class MiniEngine:
         self.calls[caller] = call
         await self.request("POST", f"/channels/{caller}/answer")
         if not self.free:
-            self.figures.failures["no free softphone"] += 1
+            self.figures.failures.append((self.now(), "no free softphone"))
             return
         agent = self.free.popleft()
         self.serial += 1
@@ -185,7 +187,6 @@ async def run(scale: float) -> None:
         cpu_marks: dict[float, tuple[float, float]] = {}
         base = f"http://127.0.0.1:{ready['ari_port']}/ari"
         connector = aiohttp.TCPConnector(limit=64)
-        peak_channels = 0
         try:
             async with aiohttp.ClientSession(connector=connector) as http:
                 engine = MiniEngine(http, base, t0, figures)
@@ -208,7 +209,7 @@ async def run(scale: float) -> None:
                             if len(figures.held) % 10 == 0:  # pbxsim's own count, now and then (a big body)
                                 listing = f"{base}/channels?api_key={USER}:{SECRET}"
                                 async with http.get(listing) as response:
-                                    peak_channels = max(peak_channels, len(await response.json()))
+                                    figures.channels.append((engine.now(), len(await response.json())))
                         cpu_marks[mark] = (cpu_seconds(child), cpu_seconds(me))
                     await socket.close()
                     reader.cancel()
@@ -216,33 +217,35 @@ async def run(scale: float) -> None:
             process.terminate()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(process.wait(), 10)
-    report(figures, cpu_marks, peak_channels, scale)
+    report(figures, cpu_marks, scale)
 
 
-def report(figures: Figures, cpu: dict[float, tuple[float, float]], peak_channels: int, scale: float) -> None:
+def report(figures: Figures, cpu: dict[float, tuple[float, float]], scale: float) -> None:
     print(f"pbxsim load (wall clock, ARI client in this process, talk {TALK:.0f} s, rates x{scale:g})")
-    header = f"{'phase':<13}{'arrivals/s':>11}{'bridged/s':>10}{'peak held':>10}{'wait p50':>9}{'p99':>8}"
-    print(header + f"{'events/s':>10}{'pbxsim CPU':>11}{'client CPU':>11}")
+    header = f"{'phase':<13}{'arrivals/s':>11}{'bridged/s':>10}{'peak held':>10}{'channels':>9}{'wait p50':>9}"
+    print(header + f"{'p99':>8}{'events/s':>10}{'pbxsim CPU':>11}{'client CPU':>11}{'failures':>9}")
     for name, start, end, _ in PHASES:
         span = end - start
         arrivals = sum(1 for t in figures.arrivals if start <= t < end)
         waits = [wait for t, wait in figures.bridged if start <= t < end]
         held = max((n for t, n in figures.held if start <= t <= end), default=0)
+        channels = max((n for t, n in figures.channels if start <= t <= end), default=0)
         events = sum(1 for t in figures.events if start <= t < end)
+        failed = sum(1 for t, _ in figures.failures if start <= t < end)
         sim_cpu = (cpu[end][0] - cpu[start][0]) / span
         client_cpu = (cpu[end][1] - cpu[start][1]) / span
         print(
-            f"{name:<13}{arrivals / span:>11.1f}{len(waits) / span:>10.1f}{held:>10d}"
+            f"{name:<13}{arrivals / span:>11.1f}{len(waits) / span:>10.1f}{held:>10d}{channels:>9d}"
             f"{percentile(waits, 0.5) * 1000:>7.0f}ms{percentile(waits, 0.99) * 1000:>6.0f}ms"
-            f"{events / span:>10.0f}{sim_cpu:>10.0%}{client_cpu:>11.0%}"
+            f"{events / span:>10.0f}{sim_cpu:>10.0%}{client_cpu:>11.0%}{failed:>9d}"
         )
     total = sum(1 for _ in figures.arrivals)
     print(
         f"calls offered {total}, bridged {len(figures.bridged)}, peak held {max(n for _, n in figures.held)} "
-        f"calls ({peak_channels} channels in GET /channels at the largest sample), "
-        f"mean wait {statistics.fmean(w for _, w in figures.bridged) * 1000:.0f} ms"
+        f"calls, peak {max((n for _, n in figures.channels), default=0)} channels in GET /channels (sampled "
+        f"every 10 s), mean wait {statistics.fmean(w for _, w in figures.bridged) * 1000:.0f} ms"
     )
-    print(f"failures: {dict(figures.failures) or 'none'}")
+    print(f"failures: {dict(collections.Counter(what for _, what in figures.failures)) or 'none'}")
     print("wait = caller's StasisStart -> both in the bridge, including the softphone's 0.5-1.5 s ring;")
     print("CPU = CPU seconds per wall second (100% = one core).")
 

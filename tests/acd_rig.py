@@ -260,6 +260,15 @@ class Rig:
         await self.stop()
         return await stored(self.database_url)
 
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        """A query over what the engine wrote (events, calls, call segments...), once it has stopped."""
+        await self.stop()
+        conn = await asyncpg.connect(self.database_url)
+        try:
+            return list(await conn.fetch(query, *args))
+        finally:
+            await conn.close()
+
 
 @contextlib.asynccontextmanager
 async def open_rig(database_url: str, tmp_path: Path, center_yaml: str) -> AsyncIterator[Rig]:

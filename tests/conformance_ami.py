@@ -5,27 +5,36 @@ The recorded client's requests (`X.annotated.txt`, with their times) are sent to
 clock is advanced to the recorded time and the scheduler settled, so ring times, Wait()/Playback lengths and
 originate timeouts fire where they fired on Asterisk. After each step a barrier `Ping` (ActionID
 `conformance-barrier-N`, never compared) collects everything pbxsim sent so far without any wall-time wait.
+A request naming a recorded channel (`Channel: Local/s@park-wait-0000000c;2`) is sent naming the live
+simulated channel that differs only in the driver's sequence number (`AmiReplay.live_names`). A session
+recorded beside an ARI run (`X.side_ami`, `X.trigger_ami`) is driven from the ARI replay's timeline instead
+(`open`/`send`/`close`, tests/conformance_ari.py).
 
 What is compared, and what is deliberately ignored (and why):
 * Responses (`Response:` first): per step, in order, every header and value exactly, after masking the
   `pbxsim_helpers.VARYING` values (times, addresses) - names, order and formats included.
-* List events (ActionID second, NOTES AMI 2): exactly, except DeviceStateList items for devices pbxsim does
-  not simulate (MWI:, Queue: - app_voicemail/app_queue; the engine owns routing) and therefore the
-  ListItems count of DeviceStateListComplete, which must equal the number of items actually sent.
+* List events (ActionID second, NOTES AMI 2): exactly, with simulator ids mapped like the events', except
+  DeviceStateList items for devices pbxsim does not simulate (MWI:, Queue: - app_voicemail/app_queue; the
+  engine owns routing) and therefore the ListItems count of DeviceStateListComplete, which must equal the
+  number of items actually sent. DeviceStateChange and CoreShowChannel items are compared as a set: Asterisk
+  lists channels in hash-container order (Local/100 ;2 before ;1 in ami_login_and_queue_call, ;1 before ;2
+  in ari_ws_reconnect.side_ami).
 * Events: only `COMPARED_EVENTS` (those callhive consumes). Not compared: Newexten, NewCallerid,
   NewConnectedLine, LocalBridge (dialplan narration and connected-line updates), VarSet of anything but
   `COMPARED_VARIABLES` (RTPAUDIOQOS*, PLAYBACKSTATUS, SIPDOMAIN come from media statistics and far-end
   dialplan), security events of SIP registrations (ChallengeSent...: pbxsim has no SIP stack).
+* DeviceStateChange events of devices other than pbxsim's PJSIP endpoints (Local/, Queue:, Announcer/ - a
+  bridge's MOH announcer) and of PJSIP/loop (its state aggregates both loop legs).
 * Far-end channels of the lab's SIP loop: the recorded far ends were the *same* Asterisk answering the loop
   (`PJSIP/loop-N` born in state Ring). pbxsim models far ends without channels, so every event of such a
-  channel is ignored, and so is DeviceStateChange of `PJSIP/loop` (its state aggregates both legs) and of
-  `Local/...` devices (not consumed; Asterisk repeats them per half).
+  channel is ignored (`ignored`; also events that name it as Dest*).
 * Masking inside events: Priority is compared by format (digits): on a Local ;2 half it counts the far end's
   dialplan steps (Ringing, Wait, Answer...), which pbxsim does not execute. Uniqueid/Linkedid (and Dest*)
   are mapped recorded <-> simulated through an IdMap (an inconsistent mapping fails); channel names lose only
-  their 8-hex sequence number; MIXMONITOR_FILENAME is compared by file name (the directory is the test's);
-  RoundtripUsec and ExpirationTime must be digits; a contact's CallId and UserAgent are the recorded
-  softphone's own.
+  their 8-hex sequence number; MIXMONITOR_FILENAME is compared by file name (the directory is the test's; a
+  Uniqueid in it, `ext300-${UNIQUEID}.wav`, is mapped like the header);
+  RoundtripUsec and ExpirationTime / RegExpire must be digits; a contact's CallId (CallID) and UserAgent are the
+  recorded softphone's own.
 * Order: per object (a channel's Uniqueid, an OriginateResponse's ActionID, a device, an AOR) the sequence of
   events must equal the recorded one exactly. Across objects, each event must arrive in the same step as
   recorded or one step earlier: Asterisk delivers events asynchronously, and the recorded client sometimes
@@ -119,9 +128,9 @@ def _value(key: str, value: str) -> str:
         return SEQ.sub(r"-<seq>\1", value)
     if key == "RoundtripUsec" and value.isdigit():
         return "<usec>"
-    if key in ("CallId", "UserAgent") and value:
+    if key in ("CallId", "CallID", "UserAgent") and value:
         return f"<{key}>"  # chosen by the recorded softphone (lab-sipreg), not by Asterisk
-    if key == "ExpirationTime" and value.isdigit():
+    if key in ("ExpirationTime", "RegExpire") and value.isdigit() and value != "0":
         return "<epoch>"
     if key in ("Priority", "DestPriority") and value.isdigit():
         return "<priority>"  # follows the far end's dialplan steps (Ringing, Wait, Answer), not executed
@@ -142,14 +151,16 @@ def is_event(message: Message) -> bool:
 def wanted(message: Message, ignored_channels: set[str]) -> bool:
     fields = dict(message)
     name = fields["Event"]
-    if name not in COMPARED_EVENTS or fields.get("Uniqueid") in ignored_channels:
+    if name not in COMPARED_EVENTS or ignored_channels & {fields.get("Uniqueid"), fields.get("DestUniqueid")}:
         return False
     if fields.get("Service") == "PJSIP":
         return False  # SIP digest auth of REGISTERs: pbxsim has no SIP stack
     if name == "VarSet" and fields.get("Variable") not in COMPARED_VARIABLES:
         return False
     device = fields.get("Device", "")
-    return not (name == "DeviceStateChange" and (device == "PJSIP/loop" or device.startswith("Local/")))
+    # Device states pbxsim keeps are its PJSIP endpoints' (module docstring): not PJSIP/loop, Local/, Queue:,
+    # Announcer/ (a bridge's MOH announcer, ari_ws_reconnect.side_ami t=9.034).
+    return not (name == "DeviceStateChange" and (device == "PJSIP/loop" or not device.startswith("PJSIP/")))
 
 
 def object_key(message: Message) -> str:
@@ -173,7 +184,8 @@ def far_end_channels(steps: list[list[Message]]) -> set[str]:
     }
 
 
-def _list_rows(step: list[Message]) -> list[Message]:
+def _list_rows(step: list[Message], ids: IdMap | None = None) -> list[Message]:
+    """Responses and list items of a step, masked; with `ids`, simulator ids mapped to the recorded ones."""
     rows = []
     for message in step:
         if is_event(message):
@@ -181,6 +193,8 @@ def _list_rows(step: list[Message]) -> list[Message]:
         fields = dict(message)
         if fields.get("Event") == "DeviceStateChange" and not fields["Device"].startswith("PJSIP/"):
             continue  # MWI:/Queue: devices are not simulated (module docstring)
+        if ids is not None:
+            message = [(k, ids.to_rec.get(v, v) if k in ID_HEADERS else v) for k, v in message]
         rows.append(mask([(k, "<n>" if fields.get("Event") == "DeviceStateListComplete" and k == "ListItems" else v)
                           for k, v in message]))  # fmt: skip
     return rows
@@ -199,10 +213,33 @@ def _dialstate_first_to_second(group: list[tuple[int, Message]]) -> None:
             group[index], group[index + 1] = group[index + 1], (step, fixed)
 
 
-def compare(expected: list[list[Message]], actual: list[list[Message]], ignored: set[str]) -> IdMap:
-    assert len(actual) == len(expected), (len(actual), len(expected))
+def _recorded_ids_in_filename(message: Message, ids: IdMap) -> Message:
+    """A dialplan `MixMonitor(ext300-${UNIQUEID}.wav)` names its file after the channel: the simulator's
+    Uniqueid in MIXMONITOR_FILENAME is mapped back like the Uniqueid header bound just before it."""
+    if dict(message).get("Variable") != "MIXMONITOR_FILENAME":
+        return message
+    out = []
+    for key, value in message:
+        if key == "Value":
+            directory, _, name = value.rpartition("/")
+            stem, dot, suffix = name.rpartition(".")
+            parts = stem.split("-")
+            stem = "-".join(ids.to_rec.get(part, part) for part in parts)
+            value = f"{directory}/{stem}{dot}{suffix}" if directory else f"{stem}{dot}{suffix}"
+        out.append((key, value))
+    return out
+
+
+# List items Asterisk emits in the order of a hash container (channels), compared as a set like device states:
+# the same CoreShowChannels listed Local/100;2 before ;1 in one transcript, ;1 before ;2 in another.
+_UNORDERED_ROWS = {"DeviceStateChange", "CoreShowChannel"}
+RowMask = Callable[[Message], Message]
+
+
+def _compare_rows(expected: list[list[Message]], actual: list[list[Message]], ids: IdMap, row_mask: RowMask) -> None:
     for number, (want, got) in enumerate(zip(expected, actual, strict=True)):
-        want_rows, got_rows = _list_rows(want), _list_rows(got)
+        want_rows = [row_mask(row) for row in _list_rows(want)]
+        got_rows = [row_mask(row) for row in _list_rows(got, ids)]
         device_items = [r for r in got_rows if r[0][1] == "DeviceStateChange"]
         for row in got_rows:
             if dict(row).get("Event") == "DeviceStateListComplete":
@@ -210,16 +247,29 @@ def compare(expected: list[list[Message]], actual: list[list[Message]], ignored:
                     "ListItems"
                 ] == str(len(device_items))
         assert sorted(map(repr, got_rows)) == sorted(map(repr, want_rows)), (number, got_rows, want_rows)
-        assert [r for r in got_rows if r[0][1] != "DeviceStateChange"] == [
-            r for r in want_rows if r[0][1] != "DeviceStateChange"
+        assert [r for r in got_rows if r[0][1] not in _UNORDERED_ROWS] == [
+            r for r in want_rows if r[0][1] not in _UNORDERED_ROWS
         ], f"step {number}: response order"
+
+
+def compare(
+    expected: list[list[Message]],
+    actual: list[list[Message]],
+    ignored: set[str],
+    ignored_sim: frozenset[str] = frozenset(),
+    extra_mask: RowMask = lambda message: message,
+) -> IdMap:
+    """`ignored`: recorded Uniqueids whose events are not compared, `ignored_sim` the simulator's; `extra_mask`
+    masks events and list items further (the caller says why). List items are compared with simulator ids
+    mapped."""
+    assert len(actual) == len(expected), (len(actual), len(expected))
     ids = IdMap()
 
     def grouped(steps: list[list[Message]], side: str) -> dict[str, list[tuple[int, Message]]]:
         groups: dict[str, list[tuple[int, Message]]] = {}
         for number, step in enumerate(steps):
             for message in step:
-                if is_event(message) and wanted(message, ignored if side == "rec" else set()):
+                if is_event(message) and wanted(message, ignored if side == "rec" else set(ignored_sim)):
                     groups.setdefault(object_key(message), []).append((number, message))
         return groups
 
@@ -240,8 +290,11 @@ def compare(expected: list[list[Message]], actual: list[list[Message]], ignored:
                 if rk in ID_HEADERS and rv != "<unknown>":
                     ids.bind(rv, sv)
             mapped = [(k, ids.to_rec.get(v, v) if k in ID_HEADERS else v) for k, v in sim_msg]
-            assert mask(mapped) == mask(rec_msg), (rec_key, mask(mapped), mask(rec_msg))
+            mapped = _recorded_ids_in_filename(mapped, ids)
+            want_msg, got_msg = extra_mask(mask(rec_msg)), extra_mask(mask(mapped))
+            assert got_msg == want_msg, (rec_key, got_msg, want_msg)
             assert rec_step - 1 <= sim_step <= rec_step, (rec_key, dict(rec_msg)["Event"], rec_step, sim_step)
+    _compare_rows(expected, actual, ids, extra_mask)
     return ids
 
 
@@ -252,6 +305,8 @@ class AmiReplay:
     steps: list[list[Message]] = field(default_factory=lambda: [[]])
     base: float = 0.0
     _barrier: int = 0
+    _reader: asyncio.StreamReader | None = None
+    _writer: asyncio.StreamWriter | None = None
 
     async def at(self, t: float) -> None:
         target = self.base + t
@@ -269,15 +324,30 @@ class AmiReplay:
                 return
             self.steps[-1].append(message)
 
+    def live_names(self, request: bytes) -> bytes:
+        """The recorded request with each `Channel:` naming a recorded channel renamed to the live simulated
+        channel of the same name but the driver's sequence number (exactly one must match); names matching
+        none (a deliberately missing channel) are sent as recorded."""
+        lines = request.split(b"\r\n")
+        for index, line in enumerate(lines):
+            key, sep, value = line.decode().partition(": ")
+            if not sep or key != "Channel" or not SEQ.search(value):
+                continue
+            pattern = SEQ.sub(r"-<seq>\1", value)
+            live = [c.name for c in self.sim.model.channels.values() if SEQ.sub(r"-<seq>\1", c.name) == pattern]
+            assert len(live) <= 1, f"{value} is ambiguous: {live}"
+            if live:
+                lines[index] = f"{key}: {live[0]}".encode()
+        return b"\r\n".join(lines)
+
     async def run(self, name: str, hooks: dict[str, Hook]) -> list[list[Message]]:
         return await self.run_items(load_items(name), hooks)
 
     async def run_items(self, items: list[Item], hooks: dict[str, Hook]) -> list[list[Message]]:
         self.base = self.clock.now()
         async with asyncio.timeout(GUARD_SECONDS):
-            reader, writer = await asyncio.open_connection("127.0.0.1", self.sim.ami_port)
+            await self.open()
             try:
-                assert await reader.readline() == b"Asterisk Call Manager/11.0.0\r\n"
                 for item in items:
                     if item.kind == "NOTE":
                         for marker, hook in list(hooks.items()):
@@ -289,20 +359,36 @@ class AmiReplay:
                                     await result
                     elif item.kind == "SENT":
                         await self.at(item.t)
-                        if self.steps != [[]]:
-                            await self.collect(reader, writer)
-                        self.steps.append([])
-                        writer.write(item.payload)
-                        await writer.drain()
-                        if not item.payload.startswith(b"Action: Logoff"):
-                            # handled at its recorded time: the barrier answers only once it has been
-                            await self.collect(reader, writer)
-                            await self.sim.model.scheduler.settle()
-                        else:
-                            self.steps[-1].append(headers_of(await reader.readuntil(END)))
-                            assert await reader.read() == b"", "the server closes after Goodbye"
+                        await self.send(item.payload)
                 assert not hooks, f"hooks never ran: {list(hooks)}"
             finally:
-                writer.close()
-                await asyncio.gather(writer.wait_closed(), return_exceptions=True)
+                await self.close()
         return self.steps
+
+    # A session driven from outside (an ARI replay's timeline, conformance_ari.Replay with `side`): open, send
+    # each recorded request at its time, close. `run_items` is the same for a session on its own.
+
+    async def open(self) -> None:
+        self._reader, self._writer = await asyncio.open_connection("127.0.0.1", self.sim.ami_port)
+        assert await self._reader.readline() == b"Asterisk Call Manager/11.0.0\r\n"
+
+    async def send(self, request: bytes) -> None:
+        reader, writer = self._reader, self._writer
+        assert reader is not None and writer is not None, "open() first"
+        if self.steps != [[]]:
+            await self.collect(reader, writer)
+        self.steps.append([])
+        writer.write(self.live_names(request))
+        await writer.drain()
+        if not request.startswith(b"Action: Logoff"):
+            # handled at its recorded time: the barrier answers only once it has been
+            await self.collect(reader, writer)
+            await self.sim.model.scheduler.settle()
+        else:
+            self.steps[-1].append(headers_of(await reader.readuntil(END)))
+            assert await reader.read() == b"", "the server closes after Goodbye"
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            await asyncio.gather(self._writer.wait_closed(), return_exceptions=True)

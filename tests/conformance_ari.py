@@ -8,7 +8,11 @@ order against a `PbxSim` on a `ManualClock` shared with the test, over real loop
 * NOTE lines that placed calls on the recorded box (AMI originates into the dialplan) are matched by
   substring to hooks that do the same through `sim.model.world`;
 * after each step the test waits until the scheduler has settled and every frame pbxsim queued has been
-  read (per socket counters, `EventSockets.history`).
+  read (per socket counters, `EventSockets.history`);
+* an AMI session recorded on the same clock (`X.side_ami`, `X.trigger_ami`: `load_side_ami`) is replayed in
+  the same timeline through `Replay.side` (a `conformance_ami.AmiReplay`), its Originates placing the calls as
+  they did on the recorded box; `after_ami` hooks run right after a given request (by ActionID), e.g. to bind
+  the ids of the channels it created. Its output is compared by `conformance_ami.compare`.
 
 What is compared, and what is deliberately ignored (and why):
 * REST, per request: status, reason phrase, presence and value of Content-Type, and the body. Error bodies
@@ -47,6 +51,7 @@ import aiohttp
 
 from pbxsim.clock import ManualClock
 from pbxsim.server import PbxSim
+from tests.conformance_ami import AmiReplay, load_items
 from tests.pbxsim_helpers import GUARD_SECONDS, TRANSCRIPTS
 
 APP = "callcenter"
@@ -68,7 +73,7 @@ UNORDERED_LISTS = {"/ari/channels", "/ari/bridges", "/ari/applications"}
 
 @dataclass
 class Line:
-    kind: str  # REQ, RSP, WS, NOTE
+    kind: str  # REQ, RSP, WS, NOTE, AMI (a request of the side AMI session)
     t: float
     text: str
     source: str = "main"
@@ -85,6 +90,16 @@ def load_log(name: str, source: str = "main") -> list[Line]:
         match = _LINE.match(raw)
         if match:
             lines.append(Line(match[1], float(match[2]), match[3], source))
+    return lines
+
+
+def load_side_ami(name: str) -> list[Line]:
+    """The requests and NOTEs of a side AMI session recorded on the ARI run's clock (`X.side_ami`, README)."""
+    lines = []
+    for item in load_items(name):
+        if item.kind in ("SENT", "NOTE"):
+            text = item.payload.decode("utf-8", "surrogateescape")
+            lines.append(Line("AMI" if item.kind == "SENT" else "NOTE", item.t, text, "side_ami"))
     return lines
 
 
@@ -215,6 +230,9 @@ class Replay:
     exchanges: list[tuple[Exchange, Exchange]] = field(default_factory=list)
     step: int = 0
     base: float = 0.0
+    # The side AMI session (load_side_ami lines), and hooks run right after one of its requests, by ActionID.
+    side: AmiReplay | None = None
+    after_ami: dict[str, Hook] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.base = self.clock.now()
@@ -287,6 +305,15 @@ class Replay:
             for index, line in sorted(enumerate(lines), key=lambda pair: pair[1].t):
                 if line.kind == "WS":
                     self.expected.append((recorded_step, json.loads(line.text)))
+                elif line.kind == "AMI":
+                    assert self.side is not None, "AMI lines need a side session"
+                    await self.at(line.t)
+                    await self.side.send(line.text.encode("utf-8", "surrogateescape"))
+                    action_id = re.search(r"^ActionID: (\S+)", line.text, re.M)
+                    hook = self.after_ami.pop(action_id[1], None) if action_id else None
+                    if hook is not None and (result := hook()) is not None:
+                        await result
+                    await self.sync()
                 elif line.kind == "NOTE":
                     for marker, hook in list(hooks.items()):
                         if marker in line.text:

@@ -86,8 +86,10 @@ async def test_amd_sets_the_variables_then_hands_the_call_to_stasis(sim: PbxSim)
     ]
     started = [(at, e.args) for at, e in mine if isinstance(e, ev.StasisStarted)]
     assert started == [(4.7, ("amd", "MACHINE", "MAXWORDS-3-2"))]  # ring 3 s + 1.7 s of detection
-    hangups = [(at, e.cause) for at, e in mine if isinstance(e, ev.ChannelHangupRequested)]
-    assert hangups == [(43.0, 16)]  # the far end leaves 40 s after answering
+    hangups = [(at, e.cause, e.soft) for at, e in mine if isinstance(e, ev.ChannelHangupRequested)]
+    # The far end leaves 40 s after answering; the leg ran dialplan, whose end adds the soft 16 (APPUNLOAD) as
+    # on PJSIP/loop-0000001d in ari_continue_redirect.side_ami: HangupRequest 16, SoftHangupRequest 16.
+    assert hangups == [(43.0, 16, False), (43.0, 16, True)]
 
 
 async def test_amd_hangup_ends_the_call_in_the_dialplan_over_local(sim: PbxSim) -> None:

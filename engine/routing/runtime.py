@@ -94,7 +94,7 @@ class AcdRuntime:
                  ari: AriClient, timezone: str = "UTC", *, login_when_reachable: bool = False,
                  restored_statuses: Sequence[AgentStatusRestored] = ()) -> None:
         self.center = center
-        self.acd = Acd(list(center.queues), list(center.agents))
+        self.acd = Acd(list(center.queues), list(center.agents), timezone)
         self._app = app
         self._clock = clock
         self._stream = stream
@@ -157,10 +157,11 @@ class AcdRuntime:
 
     # --- views for the API ---------------------------------------------------------------------------
     def agent_view(self, agent_id: str) -> dict[str, object]:
-        return views.agent_view(self.acd, agent_id)
+        return views.agent_view(self.acd, agent_id, self._clock.now())
 
     def agents_view(self) -> list[dict[str, object]]:
-        return [views.agent_view(self.acd, agent_id) for agent_id in self.acd.agents]
+        now = self._clock.now()
+        return [views.agent_view(self.acd, agent_id, now) for agent_id in self.acd.agents]
 
     def queues_view(self) -> list[dict[str, object]]:
         return views.queues_view(self.acd, self.stats, self._clock.now())

@@ -7,7 +7,7 @@ from engine.core.agent_fsm import AgentStatus
 from engine.core.stats import QueueStats
 
 
-def agent_view(acd: Acd, agent_id: str) -> dict[str, object]:
+def agent_view(acd: Acd, agent_id: str, now: float) -> dict[str, object]:
     agent = acd.agents.get(agent_id)
     if agent is None:
         raise UnknownAgent(f"no agent {agent_id!r}")
@@ -17,7 +17,7 @@ def agent_view(acd: Acd, agent_id: str) -> dict[str, object]:
         "queues": list(agent.config.queues), "status": presence.status.value,
         "break_reason": presence.break_reason, "status_since": presence.status_since,
         "state": presence.state.value, "state_since": presence.state_since,
-        "reachable": agent.reachable, "device_busy": agent.device_busy, "calls_today": agent.calls_today,
+        "reachable": agent.reachable, "device_busy": agent.device_busy, "calls_today": acd.calls_today(agent, now),
         "call_id": agent.call_id,
     }
 

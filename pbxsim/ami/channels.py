@@ -1,23 +1,27 @@
-"""Channel actions: Hangup, Redirect, Getvar, Setvar, CoreShowChannels, Status.
+"""Channel actions: Hangup, Redirect, Getvar, Setvar, CoreShowChannels, Status, and BridgeList.
 
 Answers as recorded (ami_misc_and_errors, ami_mixmonitor, ami_login_and_queue_call, ari_ws_reconnect.side_ami;
 NOTES AMI 2, 13, 14):
-* Hangup -> "Channel Hungup"; unknown channel -> "No such channel". The hung-up channel gets SoftHangupRequest
-  (Cause 16); the other half of a Local pair HangupRequest Cause 0; both Hangup with Cause 0 "Unknown"
-  (ami_mixmonitor t=34.491).
+* Hangup -> "Channel Hungup"; unknown channel -> "No such channel". The hung-up channel shows SoftHangupRequest
+  Cause 16 (its PBX ending); the other half of a Local pair HangupRequest with the action's Cause (none: 0),
+  then its own PBX's SoftHangupRequest 16 if it runs dialplan; both Hangup with that cause (ami_mixmonitor
+  t=34.491: no Cause, the ;1 runs the originate's Wait - 0 and no soft; ari_ws_reconnect.side_ami t=14.059:
+  Cause 16, the ;1 in park-wait - 16 and its soft).
 * Redirect -> "Redirect successful"; unknown channel -> "Channel does not exist: <name>".
 * Getvar: no channel -> the global (unset -> Success with an empty `Value:`); unknown channel -> "No such
   channel". Setvar -> "Variable Set" (ari_ws_reconnect.side_ami t=0.302).
 * CoreShowChannels: list ack "Channels will follow", one CoreShowChannel per channel (ActionID second), then
   CoreShowChannelsComplete. Status: "Channel status will follow", Status events with `Privilege: Call` and
   the ActionID *last*, then StatusComplete with ListItems and the legacy Items.
+* BridgeList: "Bridge listing will follow", one BridgeListItem per bridge (the BridgeEnter block), then
+  BridgeListComplete (ari_ws_reconnect.side_ami t=3.845); `BridgeType` filters on the bridge class.
 """
 
 from __future__ import annotations
 
 from pbxsim.ami.base import Action, ActionContext, After, list_ack, list_complete, list_item, response
 from pbxsim.ami.codec import Header, Request
-from pbxsim.ami.render import channel_block
+from pbxsim.ami.render import bridge_block, channel_block
 from pbxsim.ami.session import EventFlag
 from pbxsim.model.events import ChannelHangupRequested
 from pbxsim.model.objects import Channel, Dialplan
@@ -37,19 +41,16 @@ async def action_hangup(ctx: ActionContext, request: Request) -> After:
     if channel is None or channel.hangup_requested:
         ctx.send(response(request, "Error", "No such channel"))
         return After.KEEP
-    cause_text = request.get("Cause")
-    cause = int(cause_text) if cause_text.isdigit() else 16
-    model = ctx.calls.model
-    ctx.send(response(request, "Success", "Channel Hungup"))
-    model.publish(ChannelHangupRequested(channel, 16, soft=True))
     peer = channel.peer
-    if peer is not None and not peer.destroyed and not peer.hangup_requested:
-        model.publish(ChannelHangupRequested(peer, 0))
-        peer.hangup_requested = True  # the pair goes down together (see the module docstring)
-        model.end(channel, 0)
-        model.end(peer, 0)
-    else:
-        model.end(channel, cause)
+    pair = peer is not None and not peer.destroyed and not peer.hangup_requested
+    cause_text = request.get("Cause")
+    cause = int(cause_text) if cause_text.isdigit() else (0 if pair else 16)
+    ctx.send(response(request, "Success", "Channel Hungup"))
+    if not channel.runs_dialplan:
+        # Recorded only on channels running dialplan, whose SoftHangupRequest 16 is their PBX ending (end()
+        # publishes it); other channels keep showing one SoftHangupRequest 16 for the action (not recorded).
+        ctx.calls.model.publish(ChannelHangupRequested(channel, 16, soft=True))
+    ctx.calls.model.end(channel, cause)  # a Local pair: the other half follows (CallModel.end)
     return After.KEEP
 
 
@@ -169,6 +170,16 @@ async def action_status(ctx: ActionContext, request: Request) -> After:
     return After.KEEP
 
 
+async def action_bridgelist(ctx: ActionContext, request: Request) -> After:
+    kind = request.get("BridgeType")
+    bridges = [b for b in ctx.calls.model.bridges.values() if not b.destroyed and (not kind or b.bridge_class == kind)]
+    ctx.send(list_ack(request, "Bridge listing will follow"))
+    for bridge in bridges:
+        ctx.send(list_item(request, "BridgeListItem", bridge_block(bridge)))
+    ctx.send(list_complete(request, "BridgeListComplete", len(bridges)))
+    return After.KEEP
+
+
 _SYSTEM_CALL = EventFlag.SYSTEM | EventFlag.CALL
 
 ACTIONS = (
@@ -178,4 +189,5 @@ ACTIONS = (
     Action("Setvar", action_setvar, EventFlag.CALL),
     Action("CoreShowChannels", action_coreshowchannels, EventFlag.SYSTEM | EventFlag.REPORTING),
     Action("Status", action_status, _SYSTEM_CALL | EventFlag.REPORTING),
+    Action("BridgeList", action_bridgelist),  # "Priv: <none>" (ListCommands)
 )

@@ -8,8 +8,8 @@ The call is dialled by `pbxsim.model.dialing.originate` (the ARI originate, with
 of `world` decide the outcome. `OriginateJob` watches the originated channel on the bus (`AmiCalls.watchers`):
 * `Dial ANSWER` -> success, `Reason: 4`, the real Channel and Uniqueid; then the channel runs the Application
   (Playback: the sound, then hang up with **Cause 0**, ami_outbound_outcomes t=3.755; Wait: Data seconds, then
-  the same, ami_mixmonitor t=30.306; anything else runs until hung up) or goes to Context/Exten/Priority (into
-  Stasis when the world's dialplan says that extension runs Stasis()).
+  the same, ami_mixmonitor t=30.306; anything else runs until hung up) or goes to Context/Exten/Priority (the
+  model runs the extensions it knows: Stasis(), AMD() then Stasis(); pbxsim.model.amd).
 * the channel (or its Local ;2 half) asked to hang up, or destroyed, before answer -> failure: the dial string
   as given and `Uniqueid: <unknown>`; `Reason` by channel type (NOTES "Later recordings" 5): 3 for no answer
   (cause 19, both types), Local busy 5 / congestion 8, everything else 0 (SIP busy, congestion, 408).
@@ -46,11 +46,11 @@ class OriginateJob:
     """One originate in flight; `done(reason, channel)` reports its outcome exactly once."""
 
     def __init__(
-        self, calls: AmiCalls, channel: Channel, application: str, data: str, target: Dialplan | None,
+        self, calls: AmiCalls, channel: Channel, application: str, data: str,
         done: Callable[[int, Channel | None], None],
     ) -> None:  # fmt: skip
         self.calls, self.channel = calls, channel
-        self.application, self.data, self.target = application, data, target
+        self.application, self.data = application, data
         self._done = done
         self.status = ""
         self.answered = False
@@ -97,12 +97,7 @@ class OriginateJob:
             except ValueError:
                 seconds = 0.0
             model.later(seconds, self._hangup, channel)
-        elif self.target is not None:
-            channel.dialplan = self.target
-            stasis = model.world.dialplan_stasis.get((self.target.context, self.target.exten))
-            if stasis is not None:
-                model.enter_stasis(channel, stasis[0], list(stasis[1]))
-        else:
+        elif self.application:  # with Context/Exten the model runs the extension (pbxsim.model.amd)
             channel.dialplan.app_name, channel.dialplan.app_data = self.application, self.data
 
     def _hangup(self) -> None:
@@ -169,8 +164,9 @@ async def action_originate(ctx: ActionContext, request: Request) -> After:
 
     if is_async:
         ctx.send(response(request, "Success", "Originate successfully queued"))
+    location = Dialplan(context, exten, int(priority)) if not app else None
     try:
-        channel = originate(calls.model, dialstring, None, [], timeout=max(timeout, 0.0))
+        channel = originate(calls.model, dialstring, None, [], timeout=max(timeout, 0.0), location=location)
     except ModelError:
         done(FAILED, None)
     else:
@@ -180,8 +176,7 @@ async def action_originate(ctx: ActionContext, request: Request) -> After:
                 calls.model.set_var(leg, name, value)
         for leg in legs:
             leg.caller, leg.connected = Party(caller.name, caller.number), Party(caller.name, caller.number)
-        target = Dialplan(context, exten, int(priority)) if not app else None
-        OriginateJob(calls, channel, app, request.get("Data"), target, done)
+        OriginateJob(calls, channel, app, request.get("Data"), done)
     if not is_async:
         succeeded = await outcome
         if succeeded:

@@ -19,7 +19,7 @@ from pbxsim.model import CallModel, dialing
 from pbxsim.model import redirect as redirects
 from pbxsim.model.calls import HANGUP_REASONS
 from pbxsim.model.errors import ModelError, bad_request, not_found, unprocessable
-from pbxsim.model.objects import Channel
+from pbxsim.model.objects import Channel, Dialplan
 
 
 def _id(request: web.Request) -> str:
@@ -41,9 +41,14 @@ async def _originate(request: web.Request, channel_id: str | None) -> web.Stream
     endpoint = text(values, "endpoint")
     if not endpoint:
         raise bad_request("Endpoint must be specified")
-    app = text(values, "app")
-    if not app and not text(values, "extension"):
+    app, extension = text(values, "app"), text(values, "extension")
+    if not app and not extension:
         raise bad_request("Application or extension must be specified")
+    location = None
+    if not app and extension:
+        # channels.json: context and priority default to "default" and 1 (ari_amd: amd-test/detect/1)
+        context = text(values, "context") or "default"
+        location = Dialplan(context, extension, int(number(values, "priority", 1)))
     channel = dialing.originate(
         model,
         endpoint,
@@ -54,6 +59,7 @@ async def _originate(request: web.Request, channel_id: str | None) -> web.Stream
         text(values, "callerId"),
         number(values, "timeout", dialing.DEFAULT_TIMEOUT),
         variables(values),
+        location,
     )
     return http.json_response(channel_json(channel))
 

@@ -9,7 +9,11 @@ Recorded in transcripts/ari_register_devicestate.ws.jsonl (NOTES "Later recordin
                          event that puts `application` before `timestamp`
 Endpoint events reach apps subscribed to `endpoint:PJSIP/x`, device states apps subscribed to
 `deviceState:PJSIP/x` (POST /applications/{app}/subscription). Finding them scans the registered apps, of
-which there are a handful, never the channels.
+which there are a handful, never the channels. The app's event filter (PUT /applications/{app}/eventFilter)
+applies to these as to every other event - ari-api-docs/applications.json: with an allowed list "only
+those ... event type messages are sent to the application. No other event messages are sent." - so a
+subscribed app that disallows, say, ContactStatusChange still gets the other three, and one that allows
+only StasisStart/StasisEnd gets none of them. (Not recorded: the recorded runs set no filter.)
 """
 
 from __future__ import annotations
@@ -26,25 +30,35 @@ from pbxsim.model import CallModel
 from pbxsim.model import events as ev
 
 DeviceEvent = ev.ContactStatusChanged | ev.PeerStatusChanged | ev.EndpointStateChanged | ev.DeviceStateChanged
+_ENDPOINT_EVENT_TYPES: dict[type, str] = {
+    ev.ContactStatusChanged: "ContactStatusChange",
+    ev.PeerStatusChanged: "PeerStatusChange",
+    ev.EndpointStateChanged: "EndpointStateChange",
+}
 
 
 def frames(model: CallModel, event: DeviceEvent, now: float, asterisk_id: str) -> list[tuple[str, dict[str, Any]]]:
     """[(app, complete event body)] for every app subscribed to the event's endpoint or device."""
     if isinstance(event, ev.DeviceStateChanged):
-        apps = [app.name for app in model.stasis.apps.values() if event.device in app.devices]
+        apps = [
+            app.name
+            for app in model.stasis.apps.values()
+            if event.device in app.devices and app.wants("DeviceStateChanged")
+        ]
         state = {"name": event.device, "state": event.state}
         return [
             (app, {"type": "DeviceStateChanged", "application": app, "timestamp": iso_millis(now),
                    "device_state": state, "asterisk_id": asterisk_id})
             for app in apps
         ]  # fmt: skip
-    apps = [app.name for app in model.stasis.apps.values() if event.endpoint in app.endpoints]
+    kind = _ENDPOINT_EVENT_TYPES[type(event)]
+    apps = [app.name for app in model.stasis.apps.values() if event.endpoint in app.endpoints and app.wants(kind)]
     endpoint = model.world.endpoints.get(event.endpoint)
     if not apps or endpoint is None:
         return []
     body: dict[str, Any] = {"timestamp": iso_millis(now), "endpoint": endpoint_json(endpoint)}
     if isinstance(event, ev.ContactStatusChanged):
-        body = {"type": "ContactStatusChange", **body}
+        body = {"type": kind, **body}
         body["contact_info"] = {
             "uri": event.uri,
             "contact_status": event.status,
@@ -52,9 +66,9 @@ def frames(model: CallModel, event: DeviceEvent, now: float, asterisk_id: str) -
             "roundtrip_usec": str(event.roundtrip_usec),
         }
     elif isinstance(event, ev.PeerStatusChanged):
-        body = {"type": "PeerStatusChange", **body, "peer": {"peer_status": event.status}}
+        body = {"type": kind, **body, "peer": {"peer_status": event.status}}
     else:
-        body = {"type": "EndpointStateChange", **body}
+        body = {"type": kind, **body}
     return [(app, {**body, "asterisk_id": asterisk_id, "application": app}) for app in apps]
 
 

@@ -5,6 +5,7 @@ ARI and AMI faces subscribe. Time comes from `Scheduler` (scheduler.py) on the i
 drive the world through `CallModel.world` (world.py). Nothing here does network I/O.
 """
 
+from pbxsim.model import amd
 from pbxsim.model.calls import CallModel
 from pbxsim.model.errors import ModelError
 from pbxsim.model.events import Bus, ModelEvent
@@ -27,4 +28,5 @@ __all__ = [
     "Party",
     "Scheduler",
     "World",
+    "amd",
 ]

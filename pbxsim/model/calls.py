@@ -14,12 +14,15 @@ Sub-systems live in their own modules and hold a reference back to the model:
     recording.Recordings  live and stored recordings (real WAV files)
     world.World           endpoints, far ends and inbound callers (the test-facing hooks)
 
-Hangup sequences copy the recordings (transcripts/ari_stasis_flow, ari_ws_reconnect,
-ari_outbound_outcomes): an ARI DELETE shows `ChannelHangupRequest {"cause":32,"soft":true}` whatever the
-reason (NOTES ARI 4), then the channel leaves its bridge, then StasisEnd, then STASISSTATUS=SUCCESS, then
-ChannelDestroyed with the Q.850 cause of the reason (16 by default). For a Local pair the other half sees
-`{"cause":16}` (no soft), the first half is destroyed, the other half gets `{"cause":16,"soft":true}` and
-is destroyed in turn (ari_ws_reconnect t=9.036; NOTES ARI 7: the ;1/;2 order varied between runs).
+Hangup sequences copy the recordings (transcripts/ari_stasis_flow, ari_ws_reconnect (+ .side_ami),
+ari_outbound_outcomes, ari_amd): an ARI DELETE shows `ChannelHangupRequest {"cause":32,"soft":true}` whatever
+the reason (NOTES ARI 4), then the channel leaves its bridge, then StasisEnd, then STASISSTATUS=SUCCESS, then
+ChannelDestroyed with the Q.850 cause of the reason (16 by default). A channel that runs dialplan
+(`Channel.runs_dialplan`: every Local ;2 half, a ;1 half once it runs an extension, a channel that entered
+Stasis() from the dialplan) gets one more `{"cause":16,"soft":true}` just before it is destroyed: its PBX loop
+ending (AST_SOFTHANGUP_APPUNLOAD = 16). For a Local pair the other half sees `{"cause":16}` (no soft), the
+first half is destroyed, then the other half ends in turn (ari_ws_reconnect t=9.036; NOTES ARI 7: the ;1/;2
+order varied between runs).
 """
 
 from __future__ import annotations
@@ -209,6 +212,9 @@ class CallModel:
         if peer is not None and not peer.destroyed and peer.state is not ChannelState.UP:
             self.set_state(peer, ChannelState.UP)
         self.media.refresh(channel)
+        if peer is not None and peer.pending_dial is not None:
+            pending, peer.pending_dial = peer.pending_dial, None
+            pending.answered()
 
     def dtmf_received(self, channel: Channel, digit: str, duration_ms: int) -> None:
         if not channel.destroyed:
@@ -283,6 +289,9 @@ class CallModel:
         if channel.destroyed:
             return
         channel.hangup_requested = True
+        if channel.pending_dial is not None:  # hung up while its dial waited for an answer
+            pending, channel.pending_dial = channel.pending_dial, None
+            pending.abandoned()
         for timer in channel.timers:
             timer.cancel()
         channel.timers.clear()
@@ -295,11 +304,17 @@ class CallModel:
 
             leave(self, channel)
         self.leave_stasis(channel)
+        if channel.runs_dialplan:
+            # Its dialplan ends: the PBX loop soft-hangs the channel up on the way out with the APPUNLOAD flag,
+            # 16, whatever the cause (ari_amd t=2.492; ari_continue_redirect.side_ami: 23, then soft 16).
+            channel.runs_dialplan = False
+            self.publish(ChannelHangupRequested(channel, 16, soft=True))
         peer = channel.peer
         if peer is not None and not peer.destroyed and not peer.hangup_requested:
+            # The other half is asked to hang up, this one goes, then the other's own end (with its PBX's soft
+            # request when it runs dialplan: a ;2 half always does, an originated ;1 once answered).
             self.publish(ChannelHangupRequested(peer, cause))
             self.destroy(channel, cause, tech_cause)
-            self.publish(ChannelHangupRequested(peer, 16, soft=True))
             self.end(peer, cause if peer_cause is None else peer_cause)
             return
         self.destroy(channel, cause, tech_cause)

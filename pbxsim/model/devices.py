@@ -154,8 +154,10 @@ class DeviceBook:
     # ----------------------------------------------------------------------- for the world and the faces
 
     def attach_static(self, endpoint: Endpoint) -> None:
-        """A contact from pjsip.conf (`define_endpoint(..., contact=True)`): Reachable, no events."""
-        uri = f"sip:{endpoint.resource}@127.0.0.1:5060"
+        """A contact from pjsip.conf (`define_endpoint(..., contact=True)`): Reachable, no events. Its URI is the
+        configured address, without a user (etc/pjsip.conf `contact = sip:127.0.0.1:5060`, as listed in
+        ami_pjsip_loop_queue_call t=0.304)."""
+        uri = "sip:127.0.0.1:5060"
         contact = Contact(endpoint.key, endpoint.resource, uri, 0, self.model.now(), True, REACHABLE, static=True)
         self._contacts[endpoint.key] = [contact]
         endpoint.contact = endpoint.online = True

@@ -139,6 +139,11 @@ class Media:
             self._finish(queued, "cancelled")
         if target.playback is not None:
             self._finish(target.playback, "done")
+        if isinstance(target, Channel) and target.moh_class is not None and target.dialplan.app_name == "Queue":
+            # app_queue stops a leaving caller's music: MusicOnHoldStop before the hangup (ami_abandon t=4.810,
+            # ari_ws_reconnect.side_ami t=14.059); the timeline keeps the music to the end (close()).
+            klass, target.moh_class = target.moh_class, None
+            self.model.publish(MusicOnHold(target, False, klass))
 
     # ----------------------------------------------------------------------- MOH / silence / ring / hold
 

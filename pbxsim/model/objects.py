@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from pbxsim.model.scheduler import Timer
@@ -35,6 +35,12 @@ class Heard(enum.StrEnum):
     BRIDGE = "bridge"  # the mix of a bridge, detail = bridge id
     RINGING = "ringing"  # ringback indication, detail = ""
     SNOOP = "snoop"  # a Snoop channel listening to its spyee, detail = spyee id
+
+
+class PendingDial(Protocol):
+    def answered(self) -> None: ...
+
+    def abandoned(self) -> None: ...
 
 
 @dataclass(slots=True)
@@ -98,6 +104,12 @@ class Channel:
     endpoint: str | None = None  # "PJSIP/1001" when the channel belongs to a known endpoint
     dialstring: str = ""
     dial_target: str | None = None  # a /channels/create'd channel's endpoint, dialled by /dial
+    # An originate without an app: the dialplan location the channel goes to once answered (pbxsim.model.amd).
+    on_answer: Dialplan | None = None
+    runs_dialplan: bool = False  # executing an extension: its hangup ends with the PBX loop's soft request
+    # An originated Local ;1 whose ;2 half sits in Stasis() from the dialplan: the dial completes when the app
+    # answers that half, or ends when the pair is hung up first (pbxsim.model.dialing, "dialplan Stasis").
+    pending_dial: PendingDial | None = None
     spyee: Channel | None = None  # for Snoop channels
     snoops: list[Channel] = field(default_factory=list)  # Snoop channels spying on this one
 

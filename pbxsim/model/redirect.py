@@ -84,6 +84,7 @@ def _follow_302(model: CallModel, calling: Channel, user: str) -> None:
     half1 = model.new_channel("Local", f"{base};1", state=ChannelState.RINGING, dialplan=calling.dialplan)
     half2 = model.new_channel("Local", f"{base};2", state=ChannelState.RING, dialplan=Dialplan(context, user, 1))
     half1.peer, half2.peer = half2, half1
+    half2.runs_dialplan = True
     model.destroy(calling, 16)
     far_end = target.far_end
     if far_end is None:

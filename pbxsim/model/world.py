@@ -9,6 +9,8 @@ these same functions):
     sim.model.devices.register("1004")                            # ...until its softphone registers (devices.py)
     world.define_far_end("PJSIP/cust-6660001@loop", FarEnd.busy())
     world.define_far_end("Local/1001@agents", FarEnd.answers(after=2))
+    world.define_far_end("Local/machine@amd-test", FarEnd.answers(amd=amd.LONG_GREETING))  # what AMD() hears
+    world.define_amd_extension("amd-test", "detect", AmdExtension("callcenter"))  # AMD(), then Stasis(...)
     caller = world.place_inbound("callcenter", ["inbound", "5000"], exten="5000")   # Stasis(callcenter,inbound,5000)
     world.press(caller, "12#")                                     # one ChannelDtmfReceived per digit
     world.caller_hangup(caller)
@@ -25,6 +27,12 @@ Inbound calls are placed as the recorded runs placed them: a Local pair whose ;2
 `Stasis(app,args...)` in state Ring (transcripts/ari_stasis_flow t=0.819, NOTES ARI 5). When the app is
 missing or inactive, Stasis fails (STASISSTATUS=FAILED) and the call takes the dialplan fallback
 (`Answer()`, `Queue(support)` in dialplans/; NOTES 12-13): recorded in `world.fallbacks`.
+
+The little dialplan pbxsim knows, for originates and redirects into it: `dialplan_stasis[(context, exten)]`
+(runs `Stasis(app,args)`; an AMI Originate of Local/<exten>@<context> then places an inbound call exactly as
+the recorded runs did, pbxsim.model.dialing), `stasis_fallbacks` (what such an extension does when Stasis()
+fails) and `amd_extensions` (`AMD()` then `Stasis(app,amd,...)`, pbxsim.model.amd; a far end's `amd`
+verdict is what AMD() concludes listening to it).
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ from pbxsim.model import errors
 from pbxsim.model.objects import Channel, ChannelState, Dialplan, HearingSpan, Party
 
 if TYPE_CHECKING:
+    from pbxsim.model.amd import AmdExtension, AmdVerdict
     from pbxsim.model.calls import CallModel
 
 _RETIRED_LIMIT = 10_000  # hearing timelines kept for destroyed channels
@@ -59,10 +68,11 @@ class FarEnd:
     outcome: Outcome = Outcome.NOANSWER
     ring: float = 0.0  # seconds of ringing before the outcome (0 = at once)
     talk: float | None = None  # after answering, the far end hangs up after this long
+    amd: AmdVerdict | None = None  # what AMD() concludes listening to it (None: it sends no audio)
 
     @classmethod
-    def answers(cls, after: float = 0.0, talk: float | None = None) -> FarEnd:
-        return cls(Outcome.ANSWER, after, talk)
+    def answers(cls, after: float = 0.0, talk: float | None = None, amd: AmdVerdict | None = None) -> FarEnd:
+        return cls(Outcome.ANSWER, after, talk, amd)
 
     @classmethod
     def busy(cls, after: float = 0.0) -> FarEnd:
@@ -134,6 +144,10 @@ class World:
         # Dialplan knowledge for `continue`: contexts that exist, and (context, exten) that run Stasis(app,args).
         self.contexts: set[str] = {"default", "inbound", "from-caller", "agents", "customers"}
         self.dialplan_stasis: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {}
+        self.amd_extensions: dict[tuple[str, str], AmdExtension] = {}  # AMD() then Stasis() (pbxsim.model.amd)
+        # What such an extension does when Stasis() fails (STASISSTATUS=FAILED): (application, data) it goes on
+        # to, e.g. ("Queue", "support") for [inbound]; absent: Hangup().
+        self.stasis_fallbacks: dict[tuple[str, str], tuple[str, str]] = {}
         self.fallbacks: list[Fallback] = []
         self.dtmf_heard: list[tuple[str, str, float]] = []  # (channel id, digit, time) sent to far ends
         self._retired: OrderedDict[str, list[HearingSpan]] = OrderedDict()
@@ -160,6 +174,10 @@ class World:
 
     def define_far_end(self, dialstring: str, far_end: FarEnd) -> None:
         self.far_ends[dialstring] = far_end
+
+    def define_amd_extension(self, context: str, exten: str, extension: AmdExtension) -> None:
+        self.contexts.add(context)
+        self.amd_extensions[(context, exten)] = extension
 
     def resolve(self, dialstring: str) -> Target:
         tech, sep, resource = dialstring.partition("/")
@@ -224,12 +242,13 @@ class World:
             "Local", f"{base};2", state=ChannelState.RING, caller=party, dialplan=Dialplan(context, exten, 2)
         )
         outer.peer, inner.peer = inner, outer
+        outer.runs_dialplan = inner.runs_dialplan = True
         if not model.enter_stasis(inner, app, args):
             self.fallbacks.append(
                 Fallback(inner.id, app, tuple(args), model.now(), fallback[0] if fallback else "Hangup")
             )
             if fallback is None:
-                model.far_end_hangup(inner)
+                model.end(inner, 16)  # Hangup(): the PBX's soft 16, then the pair (ari_ws_reconnect.side_ami)
             else:
                 inner.dialplan = Dialplan(context, exten, 3, *fallback)
                 model.answer(inner)

@@ -6,13 +6,13 @@ number decides, per call, from its own stream: the outcome (answer / busy / no_a
 unreachable), the ring time before an answer and how long the far end stays before hanging up. These map
 onto the world's `FarEnd`, which produces the recorded event sequences (pbxsim.model.dialing).
 
-AMD: an answered call that was originated into the dialplan (context outbound-amd, extension detect: no
-`app`, so it is not in Stasis when it answers) runs what outbound.conf runs: `AMD()` - after the
-recorded detection time AMDSTATUS and AMDCAUSE are set (ChannelVarset, seen by an app that subscribed to
-the channel, NOTES AMD 8) - then `Stasis(<app>,amd,<AMDSTATUS>,<AMDCAUSE>)`. Far end hanging up during
-detection: hangup request (cause 16), AMDSTATUS=HANGUP with an empty AMDCAUSE, and the dialplan ends
-there (transcripts/ari_amd "hangup"). If Stasis fails (no engine), the shipped fallback: a machine is hung
-up on, anyone else goes to `Queue(fallback)` with music on hold. Who answered is drawn at the answer.
+AMD: the dialer originates into the dialplan (context outbound-amd, extension detect, no `app`), which runs
+AMD() then `Stasis(<app>,amd,<AMDSTATUS>,<AMDCAUSE>)` (dialplans/outbound.conf). `start()` declares that
+extension to the world and the far end drawn for an answered call carries what AMD() will conclude (drawn
+from `answered_by` at the dial); the model then runs it exactly as for any originate into an AMD extension
+(pbxsim.model.amd: recorded values and event order, the fallback queue when Stasis fails). A dial answered
+with neither app nor dialplan location (an internal originate, as the scenario tests place them) is taken
+to be in outbound-amd too, with a verdict drawn at the answer.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING, TypeVar
 
-from pbxsim.model.events import ChannelHangupRequested
+from pbxsim.model import amd
 from pbxsim.model.objects import Channel, Dialplan
-from pbxsim.model.world import Fallback, FarEnd
+from pbxsim.model.world import FarEnd
 from pbxsim.scenario.distributions import stream_rng
-from pbxsim.scenario.spec import AMD_RESULTS, Amd, DestinationSpec, Dial, OutboundSpec
+from pbxsim.scenario.spec import AMD_RESULTS, DestinationSpec, Dial, OutboundSpec
 from pbxsim.scenario.stats import ScenarioStats
 
 if TYPE_CHECKING:
@@ -59,8 +59,10 @@ class Destinations:
         self.app = app
         self.stats = stats
         self.rules = [Destination(dest, stream_rng(seed, "outbound", dest.name)) for dest in spec.destinations]
+        self.amd_extension = amd.AmdExtension(app, fallback_queue="fallback")
 
     def start(self) -> None:
+        self.model.world.define_amd_extension(AMD_CONTEXT, "detect", self.amd_extension)
         trunk = self.spec.trunk
         if self.rules and trunk is not None and f"PJSIP/{trunk}" not in self.model.world.endpoints:
             # A carrier trunk: a static contact from pjsip.conf, usable from boot (no registration).
@@ -102,7 +104,7 @@ class Destinations:
         talk = spec.talk.sample(rng) if spec.talk is not None else None
         self.stats.dials[outcome.value] += 1
         if outcome is Dial.ANSWER:
-            return FarEnd.answers(after=ring, talk=talk)
+            return FarEnd.answers(after=ring, talk=talk, amd=AMD_RESULTS[choose(rng, spec.answered_by)])
         if outcome is Dial.BUSY:
             return FarEnd.busy()
         if outcome is Dial.CONGESTION:
@@ -114,39 +116,17 @@ class Destinations:
     # ----------------------------------------------------------------------- AMD
 
     def answered(self, channel: Channel) -> bool:
-        """An answered dial: start AMD if it is one of ours and went to the dialplan (not into Stasis)."""
-        if channel.originated_by_app or channel.stasis_app is not None:
+        """An answered dial with no app and no dialplan location: AMD, if it is one of ours (module docstring)."""
+        if channel.originated_by_app or channel.stasis_app is not None or channel.on_answer is not None:
             return False
         rule = self._rule(channel.tech, channel.dialstring)
         if rule is None:
             return False
-        kind = choose(rule.rng, rule.spec.answered_by)
-        self.model.later(AMD_RESULTS[kind].seconds, lambda: self._detected(channel, kind), channel)
-        return True
+        verdict = AMD_RESULTS[choose(rule.rng, rule.spec.answered_by)]
 
-    def _detected(self, channel: Channel, kind: Amd) -> None:
-        if channel.hangup_requested or channel.stasis_app is not None:
-            return
-        model, result = self.model, AMD_RESULTS[kind]
-        self.stats.amd[result.status] += 1
-        channel.dialplan = Dialplan(AMD_CONTEXT, "detect", 2, "AMD", "")
-        if kind is Amd.HANGUP:
-            # Recorded order: the far end's hangup request, then the AMD variables, then the teardown.
-            model.publish(ChannelHangupRequested(channel, 16))
-            model.set_var(channel, "AMDSTATUS", result.status)
-            model.set_var(channel, "AMDCAUSE", result.cause)
-            model.end(channel, 16)
-            return
-        model.set_var(channel, "AMDSTATUS", result.status)
-        model.set_var(channel, "AMDCAUSE", result.cause)
-        channel.dialplan = Dialplan(AMD_CONTEXT, "detect", 4)
-        if model.enter_stasis(channel, self.app, ["amd", result.status, result.cause]):
-            return
-        if result.status == "MACHINE":  # outbound.conf: GotoIf(MACHINE ?done) -> Hangup()
-            model.far_end_hangup(channel, 16)
-            return
-        model.world.fallbacks.append(
-            Fallback(channel.id, self.app, ("amd", result.status, result.cause), model.now(), "Queue")
-        )
-        channel.dialplan = Dialplan(AMD_CONTEXT, "detect", 7, "Queue", "fallback,,,,120")
-        model.media.moh_start(channel, "default")
+        def detect() -> None:  # from a timer: bus subscribers must not change the model mid-publish
+            channel.dialplan = Dialplan(AMD_CONTEXT, "detect", 1)
+            amd.start(self.model, channel, self.amd_extension, verdict)
+
+        self.model.later(0, detect, channel)
+        return True

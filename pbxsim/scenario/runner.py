@@ -8,9 +8,9 @@
 
 Wiring: the softphones and the outbound destinations are far-end *sources* of the world (asked per dial
 string by `World.resolve`), and one bus subscriber hands every answered dial (`DialUpdate` ANSWER) to them
-to time conversations and run AMD. The subscriber only schedules timers: bus subscribers must not change
-the model while an event is being published. Every delay is a timer on the model's scheduler, so a
-`ManualClock` drives a scenario exactly as the wall clock does, only faster.
+to time conversations and run AMD, and counts AMD results (AMDSTATUS). The subscriber only schedules timers:
+bus subscribers must not change the model while an event is being published. Every delay is a timer on the
+model's scheduler, so a `ManualClock` drives a scenario exactly as the wall clock does, only faster.
 
 Determinism: given the same seed, the same scenario and the same sequence of requests from the engine (as a
 test on a `ManualClock` produces), the run is identical - channel ids, names and every event. Callers and
@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from pbxsim.model.events import DialUpdate, ModelEvent
+from pbxsim.model.events import ChannelVarSet, DialUpdate, ModelEvent
 from pbxsim.scenario.agents import Softphones
 from pbxsim.scenario.callers import CallerStream
 from pbxsim.scenario.outbound import Destinations
@@ -80,7 +80,8 @@ class ScenarioRunner:
 
     def _on_event(self, event: ModelEvent, now: float) -> None:
         # Called for every event of the PBX: the type test comes first and is all most events cost.
-        if type(event) is DialUpdate and event.status == "ANSWER":
-            channel = event.peer
-            if not self.softphones.answered(channel):
-                self.destinations.answered(channel)
+        if type(event) is DialUpdate:
+            if event.status == "ANSWER" and not self.softphones.answered(event.peer):
+                self.destinations.answered(event.peer)
+        elif type(event) is ChannelVarSet and event.variable == "AMDSTATUS":
+            self.stats.amd[event.value] += 1  # AMD() of any call, ours or dialled by the engine

@@ -14,6 +14,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from pbxsim.model.amd import AmdVerdict
 from pbxsim.scenario.distributions import Distribution
 from pbxsim.scenario.patterns import NumberPattern
 
@@ -34,22 +35,16 @@ class Amd(enum.StrEnum):
     HANGUP = "hangup"  # hangs up during detection
 
 
-@dataclass(frozen=True, slots=True)
-class AmdResult:
-    status: str  # AMDSTATUS
-    cause: str  # AMDCAUSE
-    seconds: float  # from answer to the result
-
-
-# Recorded (ari_amd, from answer): MACHINE/MAXWORDS after ~1.7 s of a 5.7 s prompt, HUMAN after "hello" +
-# 800 ms of silence (~2.0 s), MACHINE/INITIALSILENCE after 2.5 s of silence (~3.0 s), NOTSURE/TOOLONG at the
-# 5 s total limit, HANGUP with an empty cause when the far end hung up (~0.5 s).
-AMD_RESULTS: dict[Amd, AmdResult] = {
-    Amd.HUMAN: AmdResult("HUMAN", "HUMAN-800-800", 2.0),
-    Amd.MACHINE: AmdResult("MACHINE", "MAXWORDS-3-2", 1.7),
-    Amd.SILENCE: AmdResult("MACHINE", "INITIALSILENCE-2500-2500", 3.0),
-    Amd.NOTSURE: AmdResult("NOTSURE", "TOOLONG-4900", 5.0),
-    Amd.HANGUP: AmdResult("HANGUP", "", 0.5),
+# The recorded verdicts (pbxsim.model.amd: transcripts/ari_amd, from answer), rounded to a tenth of a second for
+# scenarios: MACHINE/MAXWORDS after ~1.7 s of a 5.7 s prompt, HUMAN after "hello" + 800 ms of silence (~2.0 s),
+# MACHINE/INITIALSILENCE after 2.5 s of silence (~3.0 s), NOTSURE/TOOLONG at the 5 s total limit, HANGUP with
+# an empty cause when the far end hung up (~0.5 s).
+AMD_RESULTS: dict[Amd, AmdVerdict] = {
+    Amd.HUMAN: AmdVerdict("HUMAN", "HUMAN-800-800", 2.0),
+    Amd.MACHINE: AmdVerdict("MACHINE", "MAXWORDS-3-2", 1.7),
+    Amd.SILENCE: AmdVerdict("MACHINE", "INITIALSILENCE-2500-2500", 3.0),
+    Amd.NOTSURE: AmdVerdict("NOTSURE", "TOOLONG-4900", 5.0),
+    Amd.HANGUP: AmdVerdict("HANGUP", "", 0.5),
 }
 
 

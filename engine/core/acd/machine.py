@@ -35,6 +35,8 @@ up a moment ago) are expected on a real PBX and are ignored, except an answer, w
 from __future__ import annotations
 
 import bisect
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from engine.core.acd import announcing, callbacks, transfers
 from engine.core.acd.commands import (
@@ -97,7 +99,9 @@ RESTORED_LEGS_FROM = 1000
 
 
 class Acd:
-    def __init__(self, queues: list[QueueConfig], agents: list[AgentConfig]) -> None:
+    def __init__(self, queues: list[QueueConfig], agents: list[AgentConfig], timezone: str = "UTC") -> None:
+        # "Least calls today" counts the calls of the current day in the center's time zone.
+        self._zone = ZoneInfo(timezone)
         self.queues = {q.name: q for q in queues}
         self.roster = Roster(agents, list(self.queues))
         self.agents = self.roster.agents
@@ -141,6 +145,12 @@ class Acd:
         names = [queue] if queue is not None else list(self._lines)
         found = [self.calls[call_id].as_waiting() for name in names for _key, call_id in self._lines[name]]
         return sorted(found, key=queue_order_key)
+
+    def calls_today(self, agent: AgentRecord, now: float) -> int:
+        return agent.calls_today if agent.calls_day == self._day(now) else 0
+
+    def _day(self, now: float) -> str:
+        return datetime.fromtimestamp(now, self._zone).date().isoformat()
 
     def position(self, call: CallRecord) -> int:
         """1 for the head of its queue's line (callbacks hold places too)."""
@@ -260,7 +270,8 @@ class Acd:
         ring = now - call.offered_at.pop(event.leg_id, now)
         call.phase, call.agent_leg, call.agent_id, call.answered_at = (
             CallPhase.CONNECTED, event.leg_id, agent.config.agent_id, now)
-        agent.calls_today += 1
+        agent.calls_today = self.calls_today(agent, now) + 1
+        agent.calls_day = self._day(now)
         self.roster.set_state(agent, StateTrigger.ANSWER, now, out)
         self.cancel_timers(call, out, "max_wait", "relax", "announce")
         assert call.caller_leg is not None  # a call being offered has its caller on the line
@@ -276,6 +287,7 @@ class Acd:
                 callbacks.not_reached(self, event.leg_id, event.failure, now, out)
             else:
                 self.legs.pop(event.leg_id, None)
+                self.roster.leg_gone(event.leg_id)
             return
         trigger = StateTrigger.NO_ANSWER if event.failure in _MISSES else StateTrigger.RELEASE
         if event.failure in _UNREACHABLE:
@@ -296,6 +308,7 @@ class Acd:
         call = self.calls.get(self.legs.get(event.leg_id, ""))
         if call is None:
             self.legs.pop(event.leg_id, None)
+            self.roster.leg_gone(event.leg_id)
             return
         if event.leg_id == call.caller_leg:
             if call.phase is CallPhase.CONNECTED:
@@ -434,6 +447,7 @@ class Acd:
         self.roster.set_state(agent, trigger, now, out)
         agent.leg_id = agent.call_id = None
         if why is not None:
+            self.roster.closing_leg(agent, leg)  # hung up by the engine; the PBX may still ring it a moment
             out.append(Fact("AgentOfferCancelled", call.call_id, agent.config.agent_id, call.queue, leg, {
                 "why": why, "ring_s": round(ring, 3)}))
         return ring
@@ -484,7 +498,8 @@ class Acd:
             agent = self.agents[agent_id]
             score = match_score(agent.config.skills, needs)
             if score is not None:
-                candidates.append(Candidate(agent_id, self.roster.idle_since(agent), agent.calls_today, score, index))
+                candidates.append(Candidate(agent_id, self.roster.idle_since(agent), self.calls_today(agent, now),
+                                            score, index))
         chosen = pick_agents(queue.strategy, candidates, self._rr_cursor.get(queue.name, -1))
         if not chosen:
             return

@@ -35,6 +35,9 @@ class Roster:
                     raise ValueError(f"agent {agent.agent_id}: unknown queue {queue!r}")
                 self.members[queue].append(agent.agent_id)
         self.free: set[str] = set()
+        # Legs the engine is hanging up (offers cancelled) that the PBX may still have: their agent's phone
+        # state is the engine's doing until the PBX says the leg is gone.
+        self.closing: dict[str, str] = {}
         self.freed: list[str] = []
         self.handle_times = HandleTimes()
 
@@ -113,7 +116,7 @@ class Roster:
         if agent_id is None:
             return
         agent = self.agents[agent_id]
-        if agent.leg_id is not None:
+        if agent.leg_id is not None or agent.closing_leg is not None:
             return  # the engine's own call explains the device state; never let it override
         busy = event.state in _DEVICE_BUSY
         if event.state is DeviceState.UNAVAILABLE:
@@ -123,6 +126,15 @@ class Roster:
             out.append(Fact("AgentDeviceBusy" if busy else "AgentDeviceFree", agent_id=agent_id,
                             data={"device_state": event.state.value}))
         self.refresh(agent)
+
+    def closing_leg(self, agent: AgentRecord, leg: str) -> None:
+        agent.closing_leg = leg
+        self.closing[leg] = agent.config.agent_id
+
+    def leg_gone(self, leg: str) -> None:
+        agent_id = self.closing.pop(leg, None)
+        if agent_id is not None and self.agents[agent_id].closing_leg == leg:
+            self.agents[agent_id].closing_leg = None
 
     def contact(self, event: ContactObserved, out: list[AcdCommand]) -> None:
         agent_id = self.by_endpoint.get(event.endpoint)

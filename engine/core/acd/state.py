@@ -41,8 +41,11 @@ class AgentRecord:
     # In use by something the engine did not cause (a direct call, the fallback queue).
     device_busy: bool = False
     calls_today: int = 0
+    calls_day: str = ""  # the day (center's time zone) calls_today counts
     leg_id: str | None = None
     call_id: str | None = None
+    # An offer the engine cancelled whose leg the PBX may still have (ringing): its device state is ours.
+    closing_leg: str | None = None
     last_call: LastCall | None = None
 
 
