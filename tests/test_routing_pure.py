@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import random
+from dataclasses import replace
+
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.core.skills import Relaxation, SkillRequirement, match_score, next_relaxation_at, relaxed
-from engine.core.strategies import Candidate, Strategy, pick_agents
+from engine.core.strategies import Candidate, FreeAgents, Strategy, pick_agents, rank_key
 from engine.core.waiting import WaitingCall, next_call_for_agent, queue_order_key
 
 AGENTS = [
@@ -91,3 +94,70 @@ def test_agent_takes_highest_priority_then_longest_waiting_across_queues() -> No
     assert not_c3.call_id == "c2"
     assert next_call_for_agent(waiting, frozenset({"billing"}), lambda c: True) is None
     assert sorted(waiting, key=queue_order_key)[0].call_id == "c4"
+
+
+LEVELS = st.sampled_from([10, 40, 70, 100])  # coarse, so that agents often qualify, and on equal scores
+SKILL_LEVELS = st.dictionaries(st.sampled_from("xy"), LEVELS)
+AGENT_ROWS = st.lists(st.tuples(st.integers(0, 5).map(float), st.integers(0, 3), SKILL_LEVELS), max_size=15)
+NEEDS = st.lists(st.tuples(st.sampled_from("xy"), LEVELS), max_size=2)
+
+
+@settings(max_examples=500)
+@given(AGENT_ROWS, NEEDS, st.sampled_from(list(Strategy)), st.integers(-1, 15), st.randoms(use_true_random=False))
+def test_free_agents_pick_as_the_strategies_do(
+    rows: list[tuple[float, int, dict[str, int]]], needs: list[tuple[str, int]], strategy: Strategy, cursor: int,
+    rng: random.Random,
+) -> None:  # fmt: skip
+    """Same answer as `pick_agents` over the qualifying agents, whatever order the agents were placed in, after
+    some were moved (presence changed while free) and some removed (no longer free); few distinct idle times
+    and call counts, so the tie-breaks are exercised."""
+    requirements = [SkillRequirement(skill, level) for skill, level in needs]
+    line = FreeAgents(strategy)
+    free: dict[str, Candidate] = {}
+    skills: dict[str, dict[str, int]] = {}
+    order = list(enumerate(rows))
+    rng.shuffle(order)
+    for index, (idle, calls, agent_skills) in order:
+        agent_id = f"a{index:02d}"
+        skills[agent_id] = agent_skills
+        if rng.random() < 0.3:  # placed earlier with another idle time, then moved
+            line.place(agent_id, rank_key(strategy, agent_id, idle + 7, calls, index))
+        line.place(agent_id, rank_key(strategy, agent_id, idle, calls, index))
+        free[agent_id] = Candidate(agent_id, idle, calls, 0, index)
+        if rng.random() < 0.2:
+            line.remove(agent_id)
+            del free[agent_id]
+    assert len(line) == len(free)
+    assert all(agent_id in line for agent_id in free)
+
+    def score_of(agent_id: str) -> int | None:
+        return match_score(skills[agent_id], requirements)
+
+    qualifying = [replace(c, match_score=score) for c in free.values() if (score := score_of(c.agent_id)) is not None]
+    assert line.pick(score_of, cursor) == pick_agents(strategy, qualifying, cursor)
+    # A new day: every count of calls back to 0 at once, all keys rebuilt.
+    line.rekey(lambda agent_id: rank_key(strategy, agent_id, free[agent_id].idle_since, 0, free[agent_id].member_index))
+    qualifying = [replace(c, calls_today=0) for c in qualifying]
+    assert line.pick(score_of, cursor) == pick_agents(strategy, qualifying, cursor)
+
+
+def test_free_agents_in_each_strategys_order() -> None:
+    """The same four agents as AGENTS, placed in a scrambled order, picked as `test_each_strategy` expects;
+    scores come from skills here, so the best match must look past the first qualifying agent."""
+    skills = {"a": {"x": 60}, "b": {"x": 80}, "c": {"x": 80}, "d": {"x": 95}}
+    needs = [SkillRequirement("x", 50)]
+    expected = {Strategy.LONGEST_IDLE: ("b",), Strategy.LEAST_CALLS: ("c",), Strategy.SKILLS_BEST_MATCH: ("d",),
+                Strategy.ROUND_ROBIN: ("a",), Strategy.RING_ALL: ("b", "c", "d", "a")}  # fmt: skip
+    for strategy, agents in expected.items():
+        line = FreeAgents(strategy)
+        for c in sorted(AGENTS, key=lambda c: c.agent_id, reverse=True):
+            line.place(c.agent_id, rank_key(strategy, c.agent_id, c.idle_since, c.calls_today, c.member_index))
+        assert line.pick(lambda agent_id: match_score(skills[agent_id], needs)) == agents, strategy
+        if strategy is Strategy.SKILLS_BEST_MATCH:  # equal scores: the longer idle of b (10) and c (30)
+            assert line.pick(lambda agent_id: 80 if agent_id in ("c", "b") else None) == ("b",)
+    round_robin = FreeAgents(Strategy.ROUND_ROBIN)
+    for c in AGENTS:
+        round_robin.place(c.agent_id, rank_key(Strategy.ROUND_ROBIN, c.agent_id, 0.0, 0, c.member_index))
+    assert round_robin.pick(lambda agent_id: 100, cursor=1) == ("c",)
+    assert round_robin.pick(lambda agent_id: 100 if agent_id != "d" else None, cursor=2) == ("a",)  # wraps
+    assert round_robin.pick(lambda agent_id: None) == ()

@@ -78,7 +78,7 @@ from engine.core.acd.state import AgentRecord, CallPhase, CallRecord, bridge_of
 from engine.core.acd.transfers import TransferRefused
 from engine.core.agent_fsm import AgentState, AgentStatus, StateTrigger, StatusTrigger
 from engine.core.skills import match_score, next_relaxation_at, relaxed
-from engine.core.strategies import Candidate, Strategy, pick_agents
+from engine.core.strategies import Strategy
 from engine.core.waiting import WaitingCall, queue_order_key
 
 __all__ = ["Acd", "CallPhase", "TransferRefused", "UnknownAgent"]
@@ -103,7 +103,7 @@ class Acd:
         # "Least calls today" counts the calls of the current day in the center's time zone.
         self._zone = ZoneInfo(timezone)
         self.queues = {q.name: q for q in queues}
-        self.roster = Roster(agents, list(self.queues))
+        self.roster = Roster(agents, list(self.queues), {q.name: q.strategy for q in queues})
         self.agents = self.roster.agents
         self.calls: dict[str, CallRecord] = {}
         self.legs: dict[str, str] = {}  # agent, caller and callback legs -> call
@@ -490,23 +490,19 @@ class Acd:
     def _offer_call(self, call: CallRecord, now: float, out: list[AcdCommand]) -> None:
         queue = self.queues[call.queue]
         needs = relaxed(call.skills, queue.relaxations, now - call.enqueued_at)
-        candidates = []
-        members = self.roster.members[queue.name]
-        for index, agent_id in enumerate(members):
-            if agent_id not in self.roster.free:
-                continue
-            agent = self.agents[agent_id]
-            score = match_score(agent.config.skills, needs)
-            if score is not None:
-                candidates.append(Candidate(agent_id, self.roster.idle_since(agent), self.calls_today(agent, now),
-                                            score, index))
-        chosen = pick_agents(queue.strategy, candidates, self._rr_cursor.get(queue.name, -1))
+        if queue.strategy is Strategy.LEAST_CALLS and self.roster.calls_day != (today := self._day(now)):
+            self.roster.new_day(today)
+        agents = self.agents
+        # The queue's free agents, best first by its strategy: the choice strategies.pick_agents makes among
+        # every qualifying member, found without scoring them all.
+        chosen = self.roster.free_in[queue.name].pick(
+            lambda agent_id: match_score(agents[agent_id].config.skills, needs), self._rr_cursor.get(queue.name, -1))
         if not chosen:
             return
         call.taken_at_position = self.position(call)
         self.leave_line(call)
         if queue.strategy is Strategy.ROUND_ROBIN:
-            self._rr_cursor[queue.name] = members.index(chosen[0])
+            self._rr_cursor[queue.name] = self.roster.member_index[queue.name][chosen[0]]
         if call.phase is CallPhase.CALLBACK:
             callbacks.dial_back(self, call, self.agents[chosen[0]], queue, now, out)
             return

@@ -2,11 +2,15 @@
 
 An agent is *free* (may be offered a call) when available and idle, their phone reachable and not in use
 by something the engine did not cause. `freed` lists agents who became free since the ACD last looked,
-so dispatch only looks at what changed.
+so dispatch only looks at what changed; `free_in` keeps each queue's free agents in its strategy's order
+(strategies.FreeAgents), so an offer looks at the best of them first instead of scoring every member.
+Counts of members by status answer `staffed` and `logged_in`, asked at every enqueue, without a scan.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import replace
 
 from engine.core.acd.commands import AcdCommand, Fact
@@ -15,6 +19,7 @@ from engine.core.acd.estimate import HandleTimes
 from engine.core.acd.events import ContactObserved, DeviceState, DeviceStateObserved
 from engine.core.acd.state import AgentRecord, LastCall
 from engine.core.agent_fsm import AgentPresence, AgentStatus, StateTrigger, StatusTrigger
+from engine.core.strategies import FreeAgents, RankKey, Strategy, rank_key
 
 # Device states that mean the phone is in use by something.
 _DEVICE_BUSY = {DeviceState.INUSE, DeviceState.BUSY, DeviceState.RINGING, DeviceState.RINGINUSE, DeviceState.ONHOLD}
@@ -25,7 +30,8 @@ class UnknownAgent(ValueError):
 
 
 class Roster:
-    def __init__(self, agents: list[AgentConfig], queue_names: list[str]) -> None:
+    def __init__(self, agents: list[AgentConfig], queue_names: list[str],
+                 strategies: Mapping[str, Strategy] | None = None) -> None:
         self.agents = {a.agent_id: AgentRecord(a, AgentPresence(a.agent_id)) for a in agents}
         self.by_endpoint = {a.endpoint: a.agent_id for a in agents}
         self.members: dict[str, list[str]] = {name: [] for name in queue_names}
@@ -40,6 +46,13 @@ class Roster:
         self.closing: dict[str, str] = {}
         self.freed: list[str] = []
         self.handle_times = HandleTimes()
+        self.free_in = {name: FreeAgents((strategies or {}).get(name, Strategy.LONGEST_IDLE)) for name in queue_names}
+        # Each agent's (first) place in each queue's member list, for round robin.
+        self.member_index = {
+            name: {a: i for i, a in reversed(list(enumerate(ids)))} for name, ids in self.members.items()}
+        # The day whose calls the least-calls keys count (the machine moves it on: new_day).
+        self.calls_day = ""
+        self._statuses = {name: Counter({AgentStatus.LOGGED_OUT: len(ids)}) for name, ids in self.members.items()}
 
     def agent(self, agent_id: str) -> AgentRecord:
         agent = self.agents.get(agent_id)
@@ -48,11 +61,32 @@ class Roster:
         return agent
 
     def logged_in(self, queue: str) -> bool:
-        return any(self.agents[a].presence.status is not AgentStatus.LOGGED_OUT for a in self.members[queue])
+        return self._statuses[queue][AgentStatus.LOGGED_OUT] < len(self.members[queue])
 
     def staffed(self, queue: str) -> int:
         """Agents of the queue taking calls now or soon: available, whatever they are doing."""
-        return sum(1 for a in self.members[queue] if self.agents[a].presence.status is AgentStatus.AVAILABLE)
+        return self._statuses[queue][AgentStatus.AVAILABLE]
+
+    def _count_status(self, agent: AgentRecord, before: AgentStatus) -> None:
+        if agent.presence.status is not before:
+            for queue in agent.config.queues:
+                self._statuses[queue][before] -= 1
+                self._statuses[queue][agent.presence.status] += 1
+
+    def _rank(self, strategy: Strategy, agent: AgentRecord, queue: str) -> RankKey:
+        calls = agent.calls_today if agent.calls_day == self.calls_day else 0
+        agent_id = agent.config.agent_id
+        return rank_key(strategy, agent_id, self.idle_since(agent), calls, self.member_index[queue][agent_id])
+
+    def new_day(self, day: str) -> None:
+        """Calls today count from 0 again: the least-calls queues' free agents are ranked anew."""
+        self.calls_day = day
+        for queue, line in self.free_in.items():
+            if line.strategy is Strategy.LEAST_CALLS:
+                def ranked(agent_id: str, queue: str = queue) -> RankKey:
+                    return self._rank(Strategy.LEAST_CALLS, self.agents[agent_id], queue)
+
+                line.rekey(ranked)
 
     @staticmethod
     def idle_since(agent: AgentRecord) -> float:
@@ -65,14 +99,17 @@ class Roster:
         agent = self.agents.get(agent_id)
         if agent is None:
             return
+        before = agent.presence.status
         agent.presence = replace(agent.presence, status=status, status_since=since,
                                  break_reason=reason if status is AgentStatus.ON_BREAK else None)
+        self._count_status(agent, before)
         self.refresh(agent)
 
     def set_status(self, agent: AgentRecord, trigger: StatusTrigger, now: float, out: list[AcdCommand],
                    reason: str | None = None) -> None:
         before = agent.presence
         agent.presence = before.with_status(trigger, now, reason)
+        self._count_status(agent, before.status)
         if (agent.presence.status, agent.presence.break_reason) != (before.status, before.break_reason):
             out.append(Fact("AgentStatusChanged", agent_id=agent.config.agent_id, data={
                 "status": agent.presence.status.value, "reason": agent.presence.break_reason}))
@@ -104,12 +141,19 @@ class Roster:
         return None
 
     def refresh(self, agent: AgentRecord) -> None:
+        agent_id = agent.config.agent_id
         if agent.presence.offerable and agent.reachable and not agent.device_busy:
-            if agent.config.agent_id not in self.free:
-                self.free.add(agent.config.agent_id)
-                self.freed.append(agent.config.agent_id)
-        else:
-            self.free.discard(agent.config.agent_id)
+            if agent_id not in self.free:
+                self.free.add(agent_id)
+                self.freed.append(agent_id)
+            # Placed again on every refresh: a change of presence while free (a repeated ready) moves them.
+            for queue in agent.config.queues:
+                line = self.free_in[queue]
+                line.place(agent_id, self._rank(line.strategy, agent, queue))
+        elif agent_id in self.free:
+            self.free.discard(agent_id)
+            for queue in agent.config.queues:
+                self.free_in[queue].remove(agent_id)
 
     def device_state(self, event: DeviceStateObserved, out: list[AcdCommand]) -> None:
         agent_id = self.by_endpoint.get(event.endpoint)
