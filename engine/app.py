@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterable, Callable
+from collections.abc import AsyncIterable, Callable, Coroutine
 from typing import Any
 
 from engine.center_config import CenterConfig
@@ -49,12 +49,14 @@ class _Feed:
 class Engine:
     def __init__(
         self, settings: Settings, center: CenterConfig, db: Database, clock: RuntimeClock, *,
-        login_when_reachable: bool = False,
+        login_when_reachable: bool = False, companion: Callable[[AcdRuntime], Coroutine[Any, Any, None]] | None = None,
     ) -> None:
         self.settings = settings
         self.center = center
         self.acd: AcdRuntime | None = None
         self.login_when_reachable = login_when_reachable
+        # Runs beside the ACD until the engine stops (the demo's simulated team taking breaks).
+        self.companion = companion
         self.db = db
         self.clock = clock
         self.records = CallRecords({agent.agent_id: agent.queues for agent in center.agents})
@@ -117,7 +119,11 @@ class Engine:
                 async with asyncio.TaskGroup() as tasks:
                     tasks.create_task(link.run(), name="pbx-link")
                     acd_task = tasks.create_task(self.acd.run(), name="acd")
+                    companion = tasks.create_task(self.companion(self.acd), name="companion") \
+                        if self.companion is not None else None
                     await stop.wait()
+                    if companion is not None:
+                        companion.cancel()
                     self.stream.publish(EventSource.ENGINE, "EngineStopping", body={})
                     # The ACD's queued requests go out while the connections are still open.
                     self.acd.close()

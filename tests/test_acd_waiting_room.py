@@ -245,3 +245,12 @@ def test_facts_carry_ring_time_position_and_cancelled_offers() -> None:
     out = acd.handle(LegHungUp("c1-caller"), 20.0)
     assert fact(out, "AgentOfferCancelled").data == {"why": "caller hung up", "ring_s": 15.0}
     assert fact(out, "CallerAbandoned").data == {"wait_s": 18.0, "position": 1}
+
+
+def test_press_1_before_the_offer_was_heard_is_not_a_callback_request() -> None:
+    acd = busy_center()
+    out = enqueue(acd, "c1", 10.0, caller_number="555")
+    assert acd.handle(CallerPressed("c1-caller", "1"), 13.0) == []  # an early key press, offer not yet made
+    assert acd.calls["c1"].phase is CallPhase.WAITING
+    fire(acd, out, "announce")
+    assert "CallbackRequested" in facts(acd.handle(CallerPressed("c1-caller", "1"), 31.0))

@@ -33,6 +33,7 @@ def announce(acd: Acd, call: CallRecord, queue: QueueConfig, now: float, out: li
     position = acd.position(call)
     estimate = acd.estimate(queue, position)
     offer = callback_offered(acd, call)
+    call.callback_announced = call.callback_announced or offer
     out.append(Announce(call.call_id, call.caller_leg,
                         position if settings is None or settings.position else None,
                         estimate if settings is None or settings.estimated_wait else None, offer))
@@ -62,5 +63,5 @@ def pressed(acd: Acd, event: CallerPressed, now: float, out: list[AcdCommand]) -
     call = acd.calls.get(acd.legs.get(event.leg_id, ""))
     if call is None or call.caller_leg != event.leg_id or event.digit != CALLBACK_DIGIT:
         return
-    if callback_offered(acd, call) and call.phase is CallPhase.WAITING and call.caller_number:
+    if call.callback_announced and call.phase is CallPhase.WAITING and call.caller_number:
         callbacks.requested(acd, call, now, out)

@@ -69,6 +69,8 @@ class CallRecord:
     overflow_due: bool = False
     # Offered a callback outside the queue's announcements (overflow to the callback offer).
     callback_offered: bool = False
+    # The caller has heard the callback offer: only then does their 1 mean "call me back".
+    callback_announced: bool = False
     legs_made: int = 0
     # Position in line when taken from it (for the records: the position at exit of an answered visit).
     taken_at_position: int = 0
