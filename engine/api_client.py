@@ -38,12 +38,14 @@ def _since(seconds: float, now: float) -> str:
 
 
 def print_agents(agents: list[dict[str, Any]], now: float, out: TextIO) -> None:
-    print(f"{'AGENT':<8} {'NAME':<20} {'STATUS':<16} {'STATE':<9} {'FOR':>8} {'PHONE':<11} CALLS", file=out)
+    print(f"{'AGENT':<8} {'NAME':<20} {'STATUS':<16} {'STATE':<9} {'FOR':>8} {'PHONE':<11} {'CALLS':>5} {'OCC':>5}",
+          file=out)
     for agent in agents:
         status = agent["status"] + (f" ({agent['break_reason']})" if agent.get("break_reason") else "")
         phone = "busy" if agent["device_busy"] else ("ok" if agent["reachable"] else "unreachable")
         print(f"{agent['id']:<8} {agent['name'][:20]:<20} {status[:16]:<16} {agent['state']:<9} "
-              f"{_since(agent['state_since'], now):>8} {phone:<11} {agent['calls_today']}", file=out)
+              f"{_since(agent['state_since'], now):>8} {phone:<11} {agent['calls_today']:>5} "
+              f"{_percent(agent.get('today', {}).get('occupancy')):>5}", file=out)
 
 
 def _percent(value: Any) -> str:

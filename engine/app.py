@@ -25,7 +25,7 @@ from engine.http.server import create_http_app, serve_http
 from engine.pbx_link import PbxLink
 from engine.routing.runtime import AcdRuntime
 from engine.runtime import EventStream
-from engine.store.agent_status import last_agent_statuses
+from engine.store.agent_status import facts_since, last_agent_statuses, start_of_day
 from engine.store.database import Database
 from engine.store.event_writer import EventWriter, last_seq
 from engine.store.records_writer import restore_records
@@ -108,7 +108,9 @@ class Engine:
             link = PbxLink(self.settings, self.clock, self.stream)
             self.acd = AcdRuntime(self.center, self.settings.ari.app, self.clock, self.stream, link.ari,
                                   self.settings.center.timezone, login_when_reachable=self.login_when_reachable,
-                                  restored_statuses=await last_agent_statuses(self.db.pool))
+                                  restored_statuses=await last_agent_statuses(self.db.pool),
+                                  history=await facts_since(self.db.pool, start_of_day(
+                                      self.clock.now(), self.settings.center.timezone)))
             # What exists now (modules, configuration, agents) lives as long as the engine: out of the collector's
             # full passes, which otherwise stop the loop for tens of ms each (bench.routing_latency).
             gc.collect()

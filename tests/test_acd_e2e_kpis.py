@@ -84,6 +84,9 @@ async def test_queue_stats_agree_with_the_stored_calls(rig: Rig, database_url: s
     print_queues(rows, out)  # what `callhive queue stats` prints
     lines = {line.split()[0]: line.split() for line in out.getvalue().splitlines()[1:]}
     assert lines["support"][3:10] == ["4", "2", "2", "1", "33%", "30s", "55s"]  # offered..AHT
+    alice = rig.acd.agent_view("1001")["today"]
+    assert (alice["handled"], alice["talk_s"], alice["wrapup_s"]) == (2, 100.0, 10.0)  # type: ignore[index]
+    assert alice["occupancy"] == 1.0  # type: ignore[index]  # never idle: one caller was always waiting
     calls = await rig.fetch("SELECT id, outcome FROM calls ORDER BY started_at, id")
     conn = await asyncpg.connect(database_url)
     try:

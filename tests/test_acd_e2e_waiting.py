@@ -196,6 +196,10 @@ async def test_engine_restarted_mid_traffic_keeps_waiting_callers_in_order_and_c
         assert acd.calls[talking].phase.value == "connected"
         assert acd.agents["1001"].presence.status.value == "available"  # from the recorded status
         assert acd.agents["1001"].presence.state.value == "on_call"
+        # Today's figures go on from the facts recorded before the restart.
+        now = rig.clock.now()
+        assert engine.acd.stats.current("support", now)["today"]["offered"] == 4
+        assert engine.acd.agent_view("1001")["today"]["handled"] == 1  # type: ignore[index]
         # The connected call ends normally under the new engine.
         caller_leg = rig.seen("CallStarted", call_id=talking)[0].leg_id
         rig.world.caller_hangup(rig.channel(caller_leg or ""))  # type: ignore[arg-type]

@@ -68,6 +68,7 @@ from engine.core.acd.from_pbx import (
 )
 from engine.core.acd.restore import needs_variables, plan_restore
 from engine.core.agent_fsm import AgentStatus, IllegalTransition, StatusTrigger
+from engine.core.agent_stats import AgentStats
 from engine.core.event_record import EventSource
 from engine.core.stats import FactRecord, QueueStats
 from engine.pbx import ari_commands as cmd
@@ -92,7 +93,7 @@ FEATURE_TRIGGERS = {"ready": StatusTrigger.READY, "break": StatusTrigger.BREAK, 
 class AcdRuntime:
     def __init__(self, center: CenterConfig, app: str, clock: RuntimeClock, stream: EventStream,
                  ari: AriClient, timezone: str = "UTC", *, login_when_reachable: bool = False,
-                 restored_statuses: Sequence[AgentStatusRestored] = ()) -> None:
+                 restored_statuses: Sequence[AgentStatusRestored] = (), history: Sequence[FactRecord] = ()) -> None:
         self.center = center
         self.acd = Acd(list(center.queues), list(center.agents), timezone)
         self._app = app
@@ -112,6 +113,10 @@ class AcdRuntime:
         # The demo's simulated agents have nobody to log them in: they log in once their phone is reachable.
         self._login_when_reachable = login_when_reachable
         self.stats = QueueStats(timezone, {q.name: q.service_level_s for q in center.queues})
+        self.agent_stats = AgentStats(timezone)
+        # A restarted engine's figures for today go on from the facts already recorded today.
+        self.stats.feed(history)
+        self.agent_stats.feed(history)
         for status in restored_statuses:  # a restarted engine: agents stay logged in or on break as they were
             self.apply(status)
 
@@ -157,11 +162,11 @@ class AcdRuntime:
 
     # --- views for the API ---------------------------------------------------------------------------
     def agent_view(self, agent_id: str) -> dict[str, object]:
-        return views.agent_view(self.acd, agent_id, self._clock.now())
+        return views.agent_view(self.acd, self.agent_stats, agent_id, self._clock.now())
 
     def agents_view(self) -> list[dict[str, object]]:
         now = self._clock.now()
-        return [views.agent_view(self.acd, agent_id, now) for agent_id in self.acd.agents]
+        return [views.agent_view(self.acd, self.agent_stats, agent_id, now) for agent_id in self.acd.agents]
 
     def queues_view(self) -> list[dict[str, object]]:
         return views.queues_view(self.acd, self.stats, self._clock.now())
@@ -294,8 +299,10 @@ class AcdRuntime:
             record = self._stream.publish(EventSource.ENGINE, command.kind, call_id=command.call_id,
                                           agent_id=command.agent_id, queue=command.queue, leg_id=command.leg_id,
                                           body=command.data)
-            self.stats.feed([FactRecord(record.seq, record.received_at, command.kind, command.call_id,
-                                        command.queue, command.agent_id, command.data)])
+            fact = [FactRecord(record.seq, record.received_at, command.kind, command.call_id, command.queue,
+                               command.agent_id, command.data)]
+            self.stats.feed(fact)
+            self.agent_stats.feed(fact)
             if command.kind in CALL_ENDS and command.call_id is not None:
                 self._forget_call(command.call_id)
         elif isinstance(command, StartTimer):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from engine.core.acd import Acd, UnknownAgent
 from engine.core.agent_fsm import AgentStatus
+from engine.core.agent_stats import AgentStats
 from engine.core.stats import QueueStats
 
 
-def agent_view(acd: Acd, agent_id: str, now: float) -> dict[str, object]:
+def agent_view(acd: Acd, stats: AgentStats, agent_id: str, now: float) -> dict[str, object]:
     agent = acd.agents.get(agent_id)
     if agent is None:
         raise UnknownAgent(f"no agent {agent_id!r}")
@@ -18,7 +19,7 @@ def agent_view(acd: Acd, agent_id: str, now: float) -> dict[str, object]:
         "break_reason": presence.break_reason, "status_since": presence.status_since,
         "state": presence.state.value, "state_since": presence.state_since,
         "reachable": agent.reachable, "device_busy": agent.device_busy, "calls_today": acd.calls_today(agent, now),
-        "call_id": agent.call_id,
+        "call_id": agent.call_id, "today": stats.today(agent_id, now).as_json(),
     }
 
 

@@ -1,0 +1,43 @@
+"""Per-agent statistics from the facts: handled calls, talk, wrap-up and occupancy, per local day."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from engine.core.agent_stats import AgentStats
+from engine.core.stats import FactRecord
+
+PARIS = ZoneInfo("Europe/Paris")
+T0 = datetime(2026, 11, 25, 9, 0, tzinfo=PARIS).timestamp()
+
+
+def fact(seq: int, at: float, kind: str, **data: object) -> FactRecord:
+    return FactRecord(seq, T0 + at, kind, "c1", "support", "1001", dict(data))
+
+
+def test_occupancy_is_busy_time_over_staffed_time_with_the_open_span_counted() -> None:
+    stats = AgentStats("Europe/Paris")
+    stats.feed([
+        fact(1, 0, "AgentStatusChanged", status="available"),
+        fact(2, 100, "AgentStateChanged", state="reserved"),
+        fact(3, 102, "AgentStateChanged", state="ringing"),
+        fact(4, 105, "AgentStateChanged", state="on_call"),
+        fact(5, 105, "AgentConnected", wait_s=5.0),
+        fact(6, 165, "CallCompleted", talk_s=60.0),
+        fact(7, 165, "AgentStateChanged", state="wrap_up"),
+        fact(8, 195, "AgentStateChanged", state="idle"),
+        fact(9, 195, "AgentWrapUpEnded", wrapup_s=30.0),
+        fact(10, 200, "AgentStatusChanged", status="on_break"),  # a break is not staffed time
+        fact(11, 500, "AgentStatusChanged", status="available"),
+        fact(11, 900, "AgentStatusChanged", status="on_break"),  # a repeated seq is ignored
+    ])
+    today = stats.today("1001", T0 + 600)
+    assert (today.handled, today.talk_s, today.wrapup_s) == (1, 60.0, 30.0)
+    assert today.busy_s == 95.0  # reserved 2 + ringing 3 + talk 60 + wrap-up 30
+    assert today.staffed_s == 300.0  # 0-200, then 500-600 (open span)
+    assert today.occupancy == pytest.approx(95 / 300)
+    assert stats.today("1001", T0 + 86_400).handled == 0  # the next day starts from nothing
+    assert stats.today("9999", T0).occupancy is None
