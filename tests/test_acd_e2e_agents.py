@@ -11,7 +11,7 @@ import pytest
 
 from pbxsim.model import Channel, FarEnd
 from pbxsim.model.dialing import originate
-from tests.acd_rig import Rig, open_rig
+from tests.acd_rig import APP, Rig, open_rig
 
 CENTER = """
 queues:
@@ -215,3 +215,19 @@ async def test_a_phone_that_stops_answering_qualify_is_not_offered_until_it_is_b
     await rig.nth(2, "AgentReachable", agent_id="1001")
     offered = await rig.first("AgentOffered", call_id=second_id)
     assert offered.agent_id == "1001"
+
+
+async def test_feature_codes_change_the_status_and_stray_channels_are_hung_up(rig: Rig) -> None:
+    """*92 / *91 / *93 from the softphone reach the engine as Stasis(app,feature,<code>,<endpoint>); a channel
+    whose Stasis arguments name a call the engine does not have (a leg of a call that ended while the engine
+    was away) is hung up."""
+    await rig.phone("1001", FarEnd.answers(after=1))
+    await rig.login("1001")
+    for code, status in (("break", "on_break"), ("ready", "available"), ("logout", "logged_out")):
+        dialled = rig.world.place_inbound(APP, ["feature", code, "1001"], exten=code, context="agents")
+        await rig.acd_until(lambda status=status: rig.acd.agent_view("1001")["status"] == status)  # type: ignore[misc]
+        await rig.pbx_until(lambda dialled=dialled: rig.channel(dialled.id) is None)  # type: ignore[misc]
+    assert rig.acd.agent_view("1001")["break_reason"] is None
+    stray = rig.world.place_inbound(APP, ["agent", "call-gone", "call-gone-a1", "1001"])
+    await rig.pbx_until(lambda: rig.channel(stray.id) is None)
+    assert rig.acd.acd.calls == {}
