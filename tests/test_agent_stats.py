@@ -41,3 +41,12 @@ def test_occupancy_is_busy_time_over_staffed_time_with_the_open_span_counted() -
     assert today.occupancy == pytest.approx(95 / 300)
     assert stats.today("1001", T0 + 86_400).handled == 0  # the next day starts from nothing
     assert stats.today("9999", T0).occupancy is None
+
+
+def test_a_restart_does_not_count_the_time_the_engine_was_away() -> None:
+    stats = AgentStats("Europe/Paris")
+    stats.feed([fact(1, 0, "AgentStatusChanged", status="available"),
+                fact(2, 100, "AgentStateChanged", state="on_call")])
+    stats.resume(stopped_at=T0 + 160, now=T0 + 1000)  # the engine was away from 160 s to 1,000 s
+    today = stats.today("1001", T0 + 1030)
+    assert (today.staffed_s, today.busy_s) == (190.0, 90.0)  # 0-160 and 1,000-1,030; busy 100-160 and after

@@ -91,6 +91,13 @@ class AgentStats:
             counters.busy_s += seconds if busy else 0.0
         presence.since = now
 
+    def resume(self, stopped_at: float, now: float) -> None:
+        """A restarted engine: spans open when the previous run stopped end then; the time it was away is
+        nobody's (unknown), and counting starts again at `now`."""
+        for agent, presence in self._presence.items():
+            self._close_span(agent, presence, max(presence.since, stopped_at))
+            presence.since = now
+
     def today(self, agent: str, now: float) -> AgentCounters:
         """The agent's figures for the day of `now`, the open span included."""
         kept = self.counters.get((agent, self.day_of(now)), AgentCounters())

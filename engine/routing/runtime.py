@@ -117,6 +117,8 @@ class AcdRuntime:
         # A restarted engine's figures for today go on from the facts already recorded today.
         self.stats.feed(history)
         self.agent_stats.feed(history)
+        if history:
+            self.agent_stats.resume(history[-1].at, clock.now())
         for status in restored_statuses:  # a restarted engine: agents stay logged in or on break as they were
             self.apply(status)
 
