@@ -40,6 +40,10 @@ def test_occupancy_is_busy_time_over_staffed_time_with_the_open_span_counted() -
     assert today.staffed_s == 300.0  # 0-200, then 500-600 (open span)
     assert today.occupancy == pytest.approx(95 / 300)
     assert stats.today("1001", T0 + 86_400).handled == 0  # the next day starts from nothing
+    # 9:16:40, a new 15-minute interval: of the span open since 500 s (9:08:20), 100 s fall in it
+    interval, hour, day = stats.at("1001", T0 + 1000)
+    assert (interval.handled, interval.staffed_s, hour.handled, hour.staffed_s) == (0, 100.0, 1, 700.0)
+    assert stats.current("1001", T0 + 1000)["today"] == day.as_json()
     assert stats.today("9999", T0).occupancy is None
 
 
@@ -50,3 +54,12 @@ def test_a_restart_does_not_count_the_time_the_engine_was_away() -> None:
     stats.resume(stopped_at=T0 + 160, now=T0 + 1000)  # the engine was away from 160 s to 1,000 s
     today = stats.today("1001", T0 + 1030)
     assert (today.staffed_s, today.busy_s) == (190.0, 90.0)  # 0-160 and 1,000-1,030; busy 100-160 and after
+
+
+def test_a_closed_span_is_shared_between_the_intervals_it_crosses() -> None:
+    stats = AgentStats("Europe/Paris")
+    stats.feed([fact(1, 500, "AgentStatusChanged", status="available"),
+                fact(2, 1000, "AgentStatusChanged", status="on_break")])  # 9:08:20 -> 9:16:40
+    first, hour, _day = stats.at("1001", T0 + 800)
+    second, _hour, _day = stats.at("1001", T0 + 1000)
+    assert (first.staffed_s, second.staffed_s, hour.staffed_s) == (400.0, 100.0, 500.0)

@@ -1,22 +1,24 @@
-"""Per-agent statistics for today, from the ACD's facts in stream order. Pure: feed records, read figures.
+"""Per-agent statistics, from the ACD's facts in stream order. Pure: feed records, read figures.
 
-For each agent and local day (the center's time zone): calls handled (answered), talk and wrap-up seconds,
+For each agent, for the current 15-minute interval, the hour and today (local, in the center's time zone,
+keyed as the queue statistics are: stats.interval_keys): calls handled (answered), talk and wrap-up seconds,
 and time *staffed* (available, or busy with a call whatever the status) of which *busy* (reserved, ringing,
 on a call, in wrap-up). Occupancy = busy / staffed: the share of the time an agent could take calls that
-they spent on calls. A span of time is counted in the day it began (a span across midnight is rare, and
-short). The figures of the span still open are added up to the moment they are read.
+they spent on calls. A span of time is cut at quarter-hour boundaries (every real time zone's offset is a
+whole number of quarter hours, so these are local interval, hour and day boundaries too) and each piece
+counts where it falls; the span still open is counted up to the moment figures are read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from engine.core.stats import FactRecord
+from engine.core.stats import FactRecord, interval_keys
 
 _BUSY = {"reserved", "ringing", "on_call", "wrap_up"}
+QUARTER_S = 900.0
 
 
 @dataclass(slots=True)
@@ -47,12 +49,12 @@ class _Presence:
 class AgentStats:
     def __init__(self, timezone: str) -> None:
         self._zone = ZoneInfo(timezone)
-        self.counters: dict[tuple[str, str], AgentCounters] = {}
+        self.counters: dict[tuple[str, str], AgentCounters] = {}  # (agent, interval key) -> figures
         self._presence: dict[str, _Presence] = {}
         self.last_seq = 0
 
-    def day_of(self, at: float) -> str:
-        return datetime.fromtimestamp(at, self._zone).strftime("%Y-%m-%d")
+    def keys(self, at: float) -> tuple[str, str, str]:
+        return interval_keys(at, self._zone)
 
     def feed(self, records: Iterable[FactRecord]) -> None:
         for record in records:
@@ -71,24 +73,24 @@ class AgentStats:
             else:
                 presence.state = str(data.get("state", presence.state))
             return
-        counters = self._counters(agent, record.at)
-        if kind == "AgentConnected":
-            counters.handled += 1
-        elif kind == "CallCompleted" and isinstance(talk := data.get("talk_s"), int | float):
-            counters.talk_s += talk
-        elif kind == "AgentWrapUpEnded" and isinstance(wrapup := data.get("wrapup_s"), int | float):
-            counters.wrapup_s += wrapup
+        for counters in self._counters(agent, record.at):
+            if kind == "AgentConnected":
+                counters.handled += 1
+            elif kind == "CallCompleted" and isinstance(talk := data.get("talk_s"), int | float):
+                counters.talk_s += talk
+            elif kind == "AgentWrapUpEnded" and isinstance(wrapup := data.get("wrapup_s"), int | float):
+                counters.wrapup_s += wrapup
 
-    def _counters(self, agent: str, at: float) -> AgentCounters:
-        return self.counters.setdefault((agent, self.day_of(at)), AgentCounters())
+    def _counters(self, agent: str, at: float) -> list[AgentCounters]:
+        return [self.counters.setdefault((agent, key), AgentCounters()) for key in self.keys(at)]
 
     def _close_span(self, agent: str, presence: _Presence, now: float) -> None:
-        seconds = max(0.0, now - presence.since)
         busy = presence.state in _BUSY
-        if seconds and (busy or presence.status == "available"):
-            counters = self._counters(agent, presence.since)
-            counters.staffed_s += seconds
-            counters.busy_s += seconds if busy else 0.0
+        if busy or presence.status == "available":
+            for start, seconds in _pieces(presence.since, now):
+                for counters in self._counters(agent, start):
+                    counters.staffed_s += seconds
+                    counters.busy_s += seconds if busy else 0.0
         presence.since = now
 
     def resume(self, stopped_at: float, now: float) -> None:
@@ -99,13 +101,36 @@ class AgentStats:
             presence.since = now
 
     def today(self, agent: str, now: float) -> AgentCounters:
-        """The agent's figures for the day of `now`, the open span included."""
-        kept = self.counters.get((agent, self.day_of(now)), AgentCounters())
-        figures = AgentCounters(kept.handled, kept.talk_s, kept.wrapup_s, kept.staffed_s, kept.busy_s)
+        return self.at(agent, now)[2]
+
+    def at(self, agent: str, now: float) -> tuple[AgentCounters, AgentCounters, AgentCounters]:
+        """The agent's figures for the interval, the hour and the day of `now`, the open span included."""
+        keys = self.keys(now)
+        figures = {key: AgentCounters() for key in keys}
+        for key, current in figures.items():
+            kept = self.counters.get((agent, key))
+            if kept is not None:
+                current.handled, current.talk_s, current.wrapup_s = kept.handled, kept.talk_s, kept.wrapup_s
+                current.staffed_s, current.busy_s = kept.staffed_s, kept.busy_s
         presence = self._presence.get(agent)
-        if presence is not None and self.day_of(presence.since) == self.day_of(now):
-            busy = presence.state in _BUSY
-            if busy or presence.status == "available":
-                figures.staffed_s += max(0.0, now - presence.since)
-                figures.busy_s += max(0.0, now - presence.since) if busy else 0.0
-        return figures
+        if presence is not None and (presence.state in _BUSY or presence.status == "available"):
+            for start, seconds in _pieces(presence.since, now):
+                for key in self.keys(start):
+                    if key in figures:
+                        figures[key].staffed_s += seconds
+                        figures[key].busy_s += seconds if presence.state in _BUSY else 0.0
+        return figures[keys[0]], figures[keys[1]], figures[keys[2]]
+
+    def current(self, agent: str, now: float) -> dict[str, dict[str, object]]:
+        return {name: figures.as_json() for name, figures in zip(("interval", "hour", "today"), self.at(agent, now),
+                                                                   strict=True)}
+
+
+def _pieces(start: float, end: float) -> list[tuple[float, float]]:
+    """[start, end) cut at quarter-hour boundaries: (piece start, seconds)."""
+    pieces = []
+    while start < end:
+        boundary = min(end, (start // QUARTER_S + 1) * QUARTER_S)
+        pieces.append((start, boundary - start))
+        start = boundary
+    return pieces

@@ -36,6 +36,17 @@ _LEAVING = {"CallerAbandoned", "CallbackRequested", "CallOverflowed", "CallRefus
 _TURNED_AWAY = {"CallOverflowed", "CallRefused"}
 
 
+def interval_keys(at: float, zone: ZoneInfo) -> tuple[str, str, str]:
+    """The current 15-minute interval, hour and day of `at`, each keyed by its local start."""
+    local = datetime.fromtimestamp(at, zone)
+    quarter = local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
+    return (
+        f"15m:{quarter:%Y-%m-%dT%H:%M}",
+        f"hour:{local:%Y-%m-%dT%H}",
+        f"day:{local:%Y-%m-%d}",
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class FactRecord:
     """A stored ACD fact as the statistics need it (built from an `events` row or a live event)."""
@@ -105,13 +116,7 @@ class QueueStats:
         self.last_seq = 0
 
     def interval_keys(self, at: float) -> tuple[str, str, str]:
-        local = datetime.fromtimestamp(at, self._zone)
-        quarter = local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
-        return (
-            f"15m:{quarter:%Y-%m-%dT%H:%M}",
-            f"hour:{local:%Y-%m-%dT%H}",
-            f"day:{local:%Y-%m-%d}",
-        )
+        return interval_keys(at, self._zone)
 
     def feed(self, records: Iterable[FactRecord]) -> None:
         for record in records:

@@ -19,7 +19,7 @@ def agent_view(acd: Acd, stats: AgentStats, agent_id: str, now: float) -> dict[s
         "break_reason": presence.break_reason, "status_since": presence.status_since,
         "state": presence.state.value, "state_since": presence.state_since,
         "reachable": agent.reachable, "device_busy": agent.device_busy, "calls_today": acd.calls_today(agent, now),
-        "call_id": agent.call_id, "today": stats.today(agent_id, now).as_json(),
+        "call_id": agent.call_id, **stats.current(agent_id, now),
     }
 
 
