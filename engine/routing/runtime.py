@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine.adapters.ari import AriClient
-from engine.adapters.ari.errors import AriError, EndpointUnavailable, ResourceGone
+from engine.adapters.ari.errors import AriError, AriNotFound, EndpointUnavailable, ResourceGone
 from engine.center_config import CenterConfig
 from engine.clock import RuntimeClock
 from engine.core.acd import (
@@ -372,6 +372,9 @@ class AcdRuntime:
             await self._ari.send(request)
         except ResourceGone:
             pass  # the client has put ChannelGone/BridgeGone on the stream; the ACD learns it from there
+        except AriNotFound as exc:
+            if not isinstance(request, cmd.StopPlayback):  # an announcement that ended on its own meanwhile
+                log.warning("ARI %s failed: %s", type(request).__name__, exc)
         except AriError as exc:
             log.warning("ARI %s failed: %s", type(request).__name__, exc)
 

@@ -38,7 +38,7 @@ import bisect
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from engine.core.acd import announcing, callbacks, transfers
+from engine.core.acd import announcing, callbacks, overflow, restore, transfers
 from engine.core.acd.commands import (
     AcdCommand,
     BridgeLegs,
@@ -46,12 +46,11 @@ from engine.core.acd.commands import (
     Fact,
     HangUpLeg,
     OriginateAgentLeg,
-    SendToVoicemail,
     StartMusic,
     StartTimer,
     TearDownBridge,
 )
-from engine.core.acd.config import AgentConfig, OverflowRule, OverflowTarget, OverflowWhen, QueueConfig
+from engine.core.acd.config import AgentConfig, OverflowTarget, OverflowWhen, QueueConfig
 from engine.core.acd.estimate import estimated_wait_s
 from engine.core.acd.events import (
     AcdEvent,
@@ -93,9 +92,6 @@ _IN_LINE = {CallPhase.WAITING, CallPhase.CALLBACK}
 # Phases in which a caller is on the line, waiting for an agent.
 _ON_HOLD = {CallPhase.WAITING, CallPhase.OFFERING}
 _TIMERS = ("max_wait", "relax", "announce", "callback_retry")
-# Legs a restored call gets are numbered from here: those made before the restart are not all known (an
-# unanswered one is not in the app), and a leg id must never be used twice.
-RESTORED_LEGS_FROM = 1000
 
 
 class Acd:
@@ -126,7 +122,7 @@ class Acd:
             CallbackAnswered: lambda e, now, out: callbacks.answered(self, e.leg_id, now, out),
             CallbackFailed: lambda e, now, out: callbacks.not_reached(self, e.leg_id, e.failure, now, out),
             TransferRequested: lambda e, now, out: transfers.transfer(self, e, now, out),
-            CallRestored: self._restored,
+            CallRestored: lambda e, now, out: restore.restore_call(self, e, now, out),
             AgentStatusRestored: lambda e, now, out: self.roster.restore_status(
                 e.agent_id, AgentStatus(e.status), e.reason, e.since),
         }
@@ -186,17 +182,17 @@ class Acd:
         )
         position = self.position(call)
         if queue.max_length is not None and len(self._lines[queue.name]) >= queue.max_length:
-            self._overflow_or_end(call, now, OverflowWhen.MAX_WAIT, out, "full", position)
+            overflow.overflow_or_end(self, call, now, OverflowWhen.MAX_WAIT, out, "full", position)
             return
-        rule = self._rule(queue, OverflowWhen.NO_AGENTS)
+        rule = overflow.rule(queue, OverflowWhen.NO_AGENTS)
         if rule is not None and not self.roster.logged_in(queue.name):
-            self._overflow(call, rule, now, out, "no agents", position)
+            overflow.overflow(self, call, rule, now, out, "no agents", position)
             return
         estimate = self.estimate(queue, position)
-        rule = self._rule(queue, OverflowWhen.ESTIMATED_WAIT)
+        rule = overflow.rule(queue, OverflowWhen.ESTIMATED_WAIT)
         too_long = rule is not None and rule.threshold_s is not None and (estimate or 0.0) > rule.threshold_s
         if rule is not None and too_long and rule.target is not OverflowTarget.CALLBACK:
-            self._overflow(call, rule, now, out, "estimated wait", position)
+            overflow.overflow(self, call, rule, now, out, "estimated wait", position)
             return
         self.calls[call.call_id] = call
         self.legs[event.caller_leg] = call.call_id
@@ -207,46 +203,11 @@ class Acd:
             "estimated_wait_s": None if estimate is None else round(estimate, 1)}))
         if queue.max_wait_s is not None:
             out.append(StartTimer(("max_wait", call.call_id), call.entered_queue_at + queue.max_wait_s))
-        self._arm_relaxation(call, now, out)
+        self.arm_relaxation(call, now, out)
         if too_long:  # the callback offer, at once
             call.callback_offered = True
             announcing.announce(self, call, queue, now, out)
         elif queue.announcements is not None:
-            out.append(StartTimer(("announce", call.call_id), now + queue.announcements.first_after_s))
-
-    def _restored(self, event: CallRestored, now: float, out: list[AcdCommand]) -> None:
-        """A call a restarted engine found on the PBX (no CallerEnqueued again: its queue visit is already
-        recorded). Skill requirements are not carried on the channel, so a restored caller is matched on
-        the queue alone."""
-        queue = self.queues.get(event.queue)
-        if queue is None or event.call_id in self.calls:
-            out.append(HangUpLeg(event.caller_leg, "restored call has no queue"))
-            return
-        call = CallRecord(event.call_id, event.caller_leg, queue.name, event.priority, (), event.caller_number,
-                          event.caller_name, event.enqueued_at, event.enqueued_at, legs_made=RESTORED_LEGS_FROM)
-        self.calls[call.call_id] = call
-        self.legs[event.caller_leg] = call.call_id
-        agent = self.agents.get(event.agent_id or "")
-        if event.agent_leg is not None and agent is not None and agent.leg_id is None:
-            call.phase, call.agent_leg, call.agent_id, call.answered_at = (
-                CallPhase.CONNECTED, event.agent_leg, agent.config.agent_id, now)
-            self.legs[event.agent_leg] = call.call_id
-            agent.leg_id, agent.call_id = event.agent_leg, call.call_id
-            self.roster.set_state(agent, StateTrigger.RESERVE, now, out)
-            self.roster.set_state(agent, StateTrigger.ANSWER, now, out)
-            out.append(Fact("CallRestored", call.call_id, agent.config.agent_id, queue.name, event.caller_leg, {
-                "phase": "connected", "agent_leg": event.agent_leg}))
-            return
-        if event.agent_leg is not None:
-            out.append(HangUpLeg(event.agent_leg, "restored agent leg has no agent"))
-        self.wait_in_line(call)
-        out.append(StartMusic(event.caller_leg, queue.moh_class))
-        out.append(Fact("CallRestored", call.call_id, queue=queue.name, leg_id=event.caller_leg, data={
-            "phase": "waiting", "position": self.position(call)}))
-        if queue.max_wait_s is not None:
-            out.append(StartTimer(("max_wait", call.call_id), max(now, call.entered_queue_at + queue.max_wait_s)))
-        self._arm_relaxation(call, now, out)
-        if queue.announcements is not None:
             out.append(StartTimer(("announce", call.call_id), now + queue.announcements.first_after_s))
 
     def _leg_ringing(self, event: AgentLegRinging, now: float, out: list[AcdCommand]) -> None:
@@ -264,7 +225,7 @@ class Acd:
             return
         for other_leg in list(call.offers):
             if other_leg != event.leg_id:
-                self._dropoffer(call, other_leg, now, out, StateTrigger.RELEASE, "answered elsewhere")
+                self._drop_offer(call, other_leg, now, out, StateTrigger.RELEASE, "answered elsewhere")
                 out.append(HangUpLeg(other_leg, "answered elsewhere"))
         del call.offers[event.leg_id]
         ring = now - call.offered_at.pop(event.leg_id, now)
@@ -292,7 +253,7 @@ class Acd:
         trigger = StateTrigger.NO_ANSWER if event.failure in _MISSES else StateTrigger.RELEASE
         if event.failure in _UNREACHABLE:
             agent.reachable = False
-        ring = self._dropoffer(call, event.leg_id, now, out, trigger, None)
+        ring = self._drop_offer(call, event.leg_id, now, out, trigger, None)
         out.append(Fact("AgentMissed", call.call_id, agent.config.agent_id, call.queue, event.leg_id,
                         {"failure": event.failure.value, "ring_s": round(ring, 3)}))
         queue = self.queues[call.queue]
@@ -302,7 +263,7 @@ class Acd:
         if not call.offers:
             self.wait_in_line(call)
             if call.overflow_due:
-                self._max_wait(call, now, out)
+                overflow.max_wait(self, call, now, out)
 
     def _leg_hung_up(self, event: LegHungUp, now: float, out: list[AcdCommand]) -> None:
         call = self.calls.get(self.legs.get(event.leg_id, ""))
@@ -316,7 +277,7 @@ class Acd:
                 return
             position = self.position(call) if call.phase in _IN_LINE else call.taken_at_position
             for leg in list(call.offers):
-                self._dropoffer(call, leg, now, out, StateTrigger.RELEASE, "caller hung up")
+                self._drop_offer(call, leg, now, out, StateTrigger.RELEASE, "caller hung up")
                 out.append(HangUpLeg(leg, "caller hung up"))
             out.append(Fact("CallerAbandoned", call.call_id, queue=call.queue, leg_id=call.caller_leg, data={
                 "wait_s": round(now - call.entered_queue_at, 3), "position": position}))
@@ -361,46 +322,6 @@ class Acd:
     def cancel_timers(call: CallRecord, out: list[AcdCommand], *kinds: str) -> None:
         out.extend(CancelTimer((kind, call.call_id)) for kind in kinds)
 
-    # -- overflow -----------------------------------------------------------------------------------------
-    @staticmethod
-    def _rule(queue: QueueConfig, when: OverflowWhen) -> OverflowRule | None:
-        return next((r for r in queue.overflow if r.when is when), None)
-
-    def _max_wait(self, call: CallRecord, now: float, out: list[AcdCommand]) -> None:
-        if call.phase is CallPhase.OFFERING:
-            call.overflow_due = True  # let the ringing agent answer; decide when the offer fails
-            return
-        position = self.position(call)
-        self.leave_line(call)
-        self.calls.pop(call.call_id, None)
-        if call.caller_leg is not None:
-            self.legs.pop(call.caller_leg, None)
-        self.cancel_timers(call, out, "relax", "announce")
-        self._overflow_or_end(call, now, OverflowWhen.MAX_WAIT, out, "max wait", position)
-
-    def _overflow_or_end(self, call: CallRecord, now: float, when: OverflowWhen, out: list[AcdCommand],
-                         why: str, position: int) -> None:
-        rule = self._rule(self.queues[call.queue], when)
-        if rule is None or rule.target is OverflowTarget.CALLBACK:
-            out.append(Fact("CallRefused", call.call_id, queue=call.queue, data={"why": why, "position": position}))
-            if call.caller_leg is not None:
-                out.append(HangUpLeg(call.caller_leg, why))
-            return
-        self._overflow(call, rule, now, out, why, position)
-
-    def _overflow(self, call: CallRecord, rule: OverflowRule, now: float, out: list[AcdCommand], why: str,
-                  position: int) -> None:
-        assert call.caller_leg is not None
-        out.append(Fact("CallOverflowed", call.call_id, queue=call.queue, leg_id=call.caller_leg, data={
-            "why": why, "target": rule.target.value, "destination": rule.destination,
-            "wait_s": round(now - call.entered_queue_at, 3), "position": position}))
-        if rule.target is OverflowTarget.VOICEMAIL:
-            out.append(SendToVoicemail(call.call_id, call.caller_leg, rule.destination))
-            return
-        follow = CallEnqueued(call.call_id, call.caller_leg, rule.destination, call.priority, call.skills,
-                              call.caller_number, call.caller_name, call.enqueued_at)
-        self.enqueue(follow, now, out, call.legs_made)
-
     # -- agents -------------------------------------------------------------------------------------------
     def _agent_requested(self, event: AgentRequested, now: float, out: list[AcdCommand]) -> None:
         agent = self.roster.agent(event.agent_id)
@@ -420,9 +341,9 @@ class Acd:
         if call is None:
             return
         if kind == "max_wait" and call.phase in _ON_HOLD:
-            self._max_wait(call, now, out)
+            overflow.max_wait(self, call, now, out)
         elif kind == "relax":
-            self._arm_relaxation(call, now, out)
+            self.arm_relaxation(call, now, out)
             if call.phase in _IN_LINE:
                 self._joined.append(call.call_id)  # new agents may qualify now
         elif kind == "announce":
@@ -437,7 +358,7 @@ class Acd:
             return None, None
         return call, self.agents[call.offers[leg_id]]
 
-    def _dropoffer(self, call: CallRecord, leg: str, now: float, out: list[AcdCommand], trigger: StateTrigger,
+    def _drop_offer(self, call: CallRecord, leg: str, now: float, out: list[AcdCommand], trigger: StateTrigger,
                     why: str | None) -> float:
         """The offer on `leg` is over without an answer; returns how long it rang. `why` names a cancelled
         offer (recorded as such); a miss is recorded by the caller."""
@@ -529,7 +450,7 @@ class Acd:
     def offer_reserved(self, call: CallRecord, agent: AgentRecord, now: float, out: list[AcdCommand]) -> None:
         self.offer(call, agent, self.queues[call.queue], now, out, reserved=True)
 
-    def _arm_relaxation(self, call: CallRecord, now: float, out: list[AcdCommand]) -> None:
+    def arm_relaxation(self, call: CallRecord, now: float, out: list[AcdCommand]) -> None:
         due = next_relaxation_at(self.queues[call.queue].relaxations, call.enqueued_at, now)
         if due is not None:
             out.append(StartTimer(("relax", call.call_id), due))

@@ -20,11 +20,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from engine.core.acd.commands import AcdCommand, Fact, HangUpLeg, StartMusic, StartTimer
 from engine.core.acd.events import CallRestored
 from engine.core.acd.from_pbx import AGENT_ARG, INBOUND_ARG, NewCaller
+from engine.core.acd.state import CallPhase, CallRecord
+from engine.core.agent_fsm import StateTrigger
 from engine.pbx.ari_models import Bridge, Channel
 
+if TYPE_CHECKING:
+    from engine.core.acd.machine import Acd
+
+# Legs a restored call gets are numbered from here: those made before the restart are not all known (an
+# unanswered one is not in the app), and a leg id must never be used twice.
+RESTORED_LEGS_FROM = 1000
 CALL_VARIABLES = ("CALLHIVE_CALL", "CALLHIVE_QUEUE", "CALLHIVE_PRIORITY", "CALLHIVE_ENQUEUED")
 
 
@@ -105,3 +115,39 @@ def _caller(channel: Channel, found: Mapping[str, str]) -> CallRestored | None:
 def _with_agent(caller: CallRestored, leg: str, agent: str | None) -> CallRestored:
     return CallRestored(caller.call_id, caller.caller_leg, caller.queue, caller.priority, caller.enqueued_at,
                         caller.caller_number, caller.caller_name, leg, agent)
+
+
+def restore_call(acd: Acd, event: CallRestored, now: float, out: list[AcdCommand]) -> None:
+    """A call a restarted engine found on the PBX (no CallerEnqueued again: its queue visit is already
+    recorded). Skill requirements are not carried on the channel, so a restored caller is matched on
+    the queue alone."""
+    queue = acd.queues.get(event.queue)
+    if queue is None or event.call_id in acd.calls:
+        out.append(HangUpLeg(event.caller_leg, "restored call has no queue"))
+        return
+    call = CallRecord(event.call_id, event.caller_leg, queue.name, event.priority, (), event.caller_number,
+                      event.caller_name, event.enqueued_at, event.enqueued_at, legs_made=RESTORED_LEGS_FROM)
+    acd.calls[call.call_id] = call
+    acd.legs[event.caller_leg] = call.call_id
+    agent = acd.agents.get(event.agent_id or "")
+    if event.agent_leg is not None and agent is not None and agent.leg_id is None:
+        call.phase, call.agent_leg, call.agent_id, call.answered_at = (
+            CallPhase.CONNECTED, event.agent_leg, agent.config.agent_id, now)
+        acd.legs[event.agent_leg] = call.call_id
+        agent.leg_id, agent.call_id = event.agent_leg, call.call_id
+        acd.roster.set_state(agent, StateTrigger.RESERVE, now, out)
+        acd.roster.set_state(agent, StateTrigger.ANSWER, now, out)
+        out.append(Fact("CallRestored", call.call_id, agent.config.agent_id, queue.name, event.caller_leg, {
+            "phase": "connected", "agent_leg": event.agent_leg}))
+        return
+    if event.agent_leg is not None:
+        out.append(HangUpLeg(event.agent_leg, "restored agent leg has no agent"))
+    acd.wait_in_line(call)
+    out.append(StartMusic(event.caller_leg, queue.moh_class))
+    out.append(Fact("CallRestored", call.call_id, queue=queue.name, leg_id=event.caller_leg, data={
+        "phase": "waiting", "position": acd.position(call)}))
+    if queue.max_wait_s is not None:
+        out.append(StartTimer(("max_wait", call.call_id), max(now, call.entered_queue_at + queue.max_wait_s)))
+    acd.arm_relaxation(call, now, out)
+    if queue.announcements is not None:
+        out.append(StartTimer(("announce", call.call_id), now + queue.announcements.first_after_s))
