@@ -210,3 +210,24 @@ async def test_engine_restarted_mid_traffic_keeps_waiting_callers_in_order_and_c
     finally:
         stop.set()
         await asyncio.wait_for(running, GUARD_SECONDS)
+
+
+async def test_hold_from_the_softphone_plays_music_to_the_caller_and_is_recorded(rig: Rig) -> None:
+    call_id = await busy_agent(rig)
+    [connected] = rig.seen("AgentConnected", call_id=call_id)
+    agent_leg = rig.channel(connected.leg_id or "")
+    caller_leg = rig.seen("CallStarted", call_id=call_id)[0].leg_id or ""
+    assert agent_leg is not None
+    await rig.advance(10)
+    rig.world.hold(agent_leg)
+    await rig.until("CallHeld", call_id=call_id)
+    await rig.pbx_until(lambda: hears(rig, caller_leg) == "moh")
+    await rig.advance(25)
+    rig.world.hold(agent_leg, held=False)
+    await rig.until("CallUnheld", call_id=call_id)
+    await rig.pbx_until(lambda: hears(rig, caller_leg) == "bridge")
+    rig.world.caller_hangup(rig.channel(caller_leg))  # type: ignore[arg-type]
+    await rig.until("CallCompleted", call_id=call_id)
+    [segment] = await rig.fetch(
+        "SELECT hold_seconds, talk_seconds FROM call_segments WHERE call_id = $1 AND kind = 'agent'", call_id)
+    assert segment["hold_seconds"] == pytest.approx(25.0)

@@ -23,6 +23,7 @@ from engine.core.acd import (
     Fact,
     HangUpLeg,
     LegFailure,
+    LegHeld,
     LegHungUp,
     OriginateAgentLeg,
     OverflowRule,
@@ -31,6 +32,7 @@ from engine.core.acd import (
     QueueConfig,
     StartMusic,
     StartTimer,
+    StopMusic,
     TearDownBridge,
     TimerFired,
     TransferRefused,
@@ -254,3 +256,17 @@ def test_press_1_before_the_offer_was_heard_is_not_a_callback_request() -> None:
     assert acd.calls["c1"].phase is CallPhase.WAITING
     fire(acd, out, "announce")
     assert "CallbackRequested" in facts(acd.handle(CallerPressed("c1-caller", "1"), 31.0))
+
+
+def test_hold_gives_the_other_party_music_and_is_recorded_on_the_agent_leg() -> None:
+    acd = Acd([QueueConfig("support", moh_class="jazz")], agents("1001"))
+    ready(acd, "1001")
+    enqueue(acd, "c1", 0.0)
+    acd.handle(AgentLegAnswered("c1-a1"), 2.0)
+    out = acd.handle(LegHeld("c1-a1", held=True), 10.0)
+    assert StartMusic("c1-caller", "jazz") in out
+    assert (fact(out, "CallHeld").leg_id, fact(out, "CallHeld").data) == ("c1-a1", {"by": "agent"})
+    assert acd.handle(LegHeld("c1-a1", held=True), 11.0) == []  # already on hold
+    out = acd.handle(LegHeld("c1-a1", held=False), 40.0)
+    assert StopMusic("c1-caller") in out and "CallUnheld" in facts(out)
+    assert acd.handle(LegHeld("nobody", held=True), 41.0) == []

@@ -49,6 +49,7 @@ from engine.core.acd import (
     SendToVoicemail,
     StartMusic,
     StartTimer,
+    StopMusic,
     TearDownBridge,
     TimerFired,
     TransferRefused,
@@ -319,6 +320,9 @@ class AcdRuntime:
         elif isinstance(command, HangUpLeg):
             lane = self._call_of_leg.get(command.leg_id, command.leg_id)
             self._queue_request(lane, cmd.HangupChannel(channel_id=command.leg_id))
+        elif isinstance(command, StopMusic):
+            lane = self._call_of_leg.get(command.leg_id, command.leg_id)
+            self._queue_request(lane, cmd.StopChannelMoh(channel_id=command.leg_id))
         elif isinstance(command, StartMusic):
             lane = self._call_of_leg.get(command.leg_id, command.leg_id)
             self._queue_request(lane, cmd.StartChannelMoh(channel_id=command.leg_id, moh_class=command.moh_class))

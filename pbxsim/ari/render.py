@@ -152,6 +152,13 @@ def event_body(event: ev.ModelEvent, now: float) -> dict[str, Any] | None:
                 referred_by["bridge"] = bridge_json(bridge)
             refer_to = {"requested_destination": {"destination": destination}}
             return _typed("ChannelTransfer", now, state="channel_accepted", refer_to=refer_to, referred_by=referred_by)
+        case ev.ChannelHoldChanged(channel, True, musicclass):
+            hold: dict[str, Any] = {"channel": channel_json(channel)}
+            if musicclass:
+                hold["musicclass"] = musicclass
+            return _typed("ChannelHold", now, **hold)
+        case ev.ChannelHoldChanged(channel, False, _):
+            return _typed("ChannelUnhold", now, channel=channel_json(channel))
         case ev.BridgeCreated(bridge):
             return _typed("BridgeCreated", now, bridge=bridge_json(bridge))
         case ev.BridgeDestroyed(bridge):
@@ -190,7 +197,7 @@ def recipients(event: ev.ModelEvent) -> list[str]:
             return list(dict.fromkeys([*channel.apps, *bridge.apps]))
         case ev.BridgeCreated(bridge) | ev.BridgeDestroyed(bridge):
             return list(bridge.apps)
-        case ev.ChannelTransferRequested(channel, _, _, _):
+        case ev.ChannelTransferRequested(channel, _, _, _) | ev.ChannelHoldChanged(channel, _, _):
             return list(channel.apps)
         case ev.PlaybackStarted(playback) | ev.PlaybackFinished(playback):
             return _target_apps(playback.target)

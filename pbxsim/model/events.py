@@ -85,6 +85,16 @@ class DtmfReceived:
 
 
 @dataclass(frozen=True, slots=True)
+class ChannelHoldChanged:
+    """A softphone put its call on hold (re-INVITE sendonly) or took it off. Asterisk tells the Stasis app
+    (ChannelHold / ChannelUnhold, shape from the Swagger, not recorded) and leaves the music to the app."""
+
+    channel: Channel
+    held: bool
+    musicclass: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ChannelTransferRequested:
     """A softphone's REFER that Asterisk reports instead of carrying out (PJSIP_TRANSFER_HANDLING=ari-only)."""
 
@@ -203,6 +213,7 @@ ModelEvent = (
     | BridgeCreated
     | BridgeDestroyed
     | ChannelTransferRequested
+    | ChannelHoldChanged
     | ChannelEnteredBridge
     | ChannelLeftBridge
     | PlaybackStarted

@@ -267,6 +267,12 @@ class World:
 
         transfer(self.model, channel, target)
 
+    def hold(self, channel: Channel, held: bool = True) -> None:
+        """The softphone on `channel` puts its call on hold (or takes it off, `held=False`)."""
+        from pbxsim.model.events import ChannelHoldChanged
+
+        self.model.publish(ChannelHoldChanged(channel, held))
+
     def caller_hangup(self, channel: Channel, cause: int = 16) -> None:
         """The far end hangs up (a Local ;2 half's ;1 caller, or a SIP far end)."""
         self.model.far_end_hangup(channel, cause)

@@ -12,6 +12,7 @@ from engine.core.acd.commands import (
     SendToVoicemail,
     StartMusic,
     StartTimer,
+    StopMusic,
     TearDownBridge,
 )
 from engine.core.acd.config import (
@@ -40,6 +41,7 @@ from engine.core.acd.events import (
     DeviceState,
     DeviceStateObserved,
     LegFailure,
+    LegHeld,
     LegHungUp,
     TimerFired,
     TransferRequested,
@@ -75,6 +77,7 @@ __all__ = [
     "Fact",
     "HangUpLeg",
     "LegFailure",
+    "LegHeld",
     "LegHungUp",
     "OriginateAgentLeg",
     "OverflowRule",
@@ -84,6 +87,7 @@ __all__ = [
     "SendToVoicemail",
     "StartMusic",
     "StartTimer",
+    "StopMusic",
     "TearDownBridge",
     "TimerFired",
     "TransferRefused",

@@ -35,6 +35,11 @@ class StartMusic:
 
 
 @dataclass(frozen=True, slots=True)
+class StopMusic:
+    leg_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class BridgeLegs:
     call_id: str
     bridge_id: str
@@ -105,6 +110,6 @@ class Fact:
 
 
 AcdCommand = (
-    OriginateAgentLeg | HangUpLeg | StartMusic | BridgeLegs | TearDownBridge | SendToVoicemail | Announce
+    OriginateAgentLeg | HangUpLeg | StartMusic | StopMusic | BridgeLegs | TearDownBridge | SendToVoicemail | Announce
     | DialCallback | StartTimer | CancelTimer | Fact
 )

@@ -108,6 +108,14 @@ class CallbackFailed:
 
 
 @dataclass(frozen=True, slots=True)
+class LegHeld:
+    """A connected party's phone put the call on hold (`held`) or took it off."""
+
+    leg_id: str
+    held: bool
+
+
+@dataclass(frozen=True, slots=True)
 class TransferRequested:
     """An agent (softphone transfer key, API or CLI) hands their connected call to a queue or an agent."""
 
@@ -150,5 +158,5 @@ class TimerFired:
 AcdEvent = (
     CallEnqueued | AgentLegRinging | AgentLegAnswered | AgentLegFailed | LegHungUp | AgentRequested
     | DeviceStateObserved | ContactObserved | TimerFired | CallerPressed | AnnouncementEnded | CallbackAnswered
-    | CallbackFailed | TransferRequested | CallRestored | AgentStatusRestored
+    | CallbackFailed | TransferRequested | CallRestored | AgentStatusRestored | LegHeld
 )

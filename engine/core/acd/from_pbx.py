@@ -36,6 +36,7 @@ from engine.core.acd.events import (
     ContactObserved,
     DeviceStateObserved,
     LegFailure,
+    LegHeld,
     LegHungUp,
 )
 from engine.pbx import ami_events as ami
@@ -140,6 +141,9 @@ def from_ari(event: ari.AriEvent, legs: LegBook) -> list[Meaning]:
     if isinstance(event, ari.PlaybackFinished):
         leg = legs.announcements.get(event.playback.id)
         return [AnnouncementEnded(leg)] if leg is not None else []
+    if isinstance(event, ari.ChannelHold | ari.ChannelUnhold):
+        held = isinstance(event, ari.ChannelHold)
+        return [LegHeld(event.channel.id, held)] if event.channel.id in legs.answered else []
     if isinstance(event, ari.ChannelTransfer):
         source = event.referred_by.source_channel.id
         destination = _user_part(event.refer_to.requested_destination.destination or "")

@@ -48,6 +48,7 @@ from engine.core.acd.commands import (
     OriginateAgentLeg,
     StartMusic,
     StartTimer,
+    StopMusic,
     TearDownBridge,
 )
 from engine.core.acd.config import AgentConfig, OverflowTarget, OverflowWhen, QueueConfig
@@ -68,6 +69,7 @@ from engine.core.acd.events import (
     ContactObserved,
     DeviceStateObserved,
     LegFailure,
+    LegHeld,
     LegHungUp,
     TimerFired,
     TransferRequested,
@@ -122,6 +124,7 @@ class Acd:
             CallbackAnswered: lambda e, now, out: callbacks.answered(self, e.leg_id, now, out),
             CallbackFailed: lambda e, now, out: callbacks.not_reached(self, e.leg_id, e.failure, now, out),
             TransferRequested: lambda e, now, out: transfers.transfer(self, e, now, out),
+            LegHeld: self._held,
             CallRestored: lambda e, now, out: restore.restore_call(self, e, now, out),
             AgentStatusRestored: lambda e, now, out: self.roster.restore_status(
                 e.agent_id, AgentStatus(e.status), e.reason, e.since),
@@ -286,6 +289,21 @@ class Acd:
             self._complete(call, now, out, "agent")
         elif event.leg_id in call.offers:
             self._leg_failed(AgentLegFailed(event.leg_id, LegFailure.NO_ANSWER), now, out)
+
+    def _held(self, event: LegHeld, now: float, out: list[AcdCommand]) -> None:
+        """Hold on a connected call: Asterisk leaves the music to the app, so the other party gets the
+        queue's music on hold until the call is taken off hold. Recorded on the agent's leg."""
+        call = self.calls.get(self.legs.get(event.leg_id, ""))
+        if call is None or call.phase is not CallPhase.CONNECTED or call.held is event.held:
+            return
+        other = call.caller_leg if event.leg_id == call.agent_leg else call.agent_leg
+        if other is None:
+            return
+        call.held = event.held
+        music = StartMusic(other, self.queues[call.queue].moh_class) if event.held else StopMusic(other)
+        out.append(music)
+        out.append(Fact("CallHeld" if event.held else "CallUnheld", call.call_id, call.agent_id, call.queue,
+                        call.agent_leg, {"by": "agent" if event.leg_id == call.agent_leg else "caller"}))
 
     def _complete(self, call: CallRecord, now: float, out: list[AcdCommand], by: str) -> None:
         other = call.agent_leg if by == "caller" else call.caller_leg

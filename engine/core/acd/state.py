@@ -71,6 +71,7 @@ class CallRecord:
     callback_offered: bool = False
     # The caller has heard the callback offer: only then does their 1 mean "call me back".
     callback_announced: bool = False
+    held: bool = False  # a connected call on hold
     legs_made: int = 0
     # Position in line when taken from it (for the records: the position at exit of an answered visit).
     taken_at_position: int = 0
