@@ -63,3 +63,13 @@ def test_a_closed_span_is_shared_between_the_intervals_it_crosses() -> None:
     first, hour, _day = stats.at("1001", T0 + 800)
     second, _hour, _day = stats.at("1001", T0 + 1000)
     assert (first.staffed_s, second.staffed_s, hour.staffed_s) == (400.0, 100.0, 500.0)
+
+
+def test_a_restart_recorded_in_the_history_is_not_counted_either() -> None:
+    stats = AgentStats("Europe/Paris")
+    stats.feed([fact(1, 0, "AgentStatusChanged", status="available"),
+                fact(2, 100, "AgentStateChanged", state="reserved"),
+                fact(3, 101, "AgentStateChanged", state="idle"),
+                FactRecord(4, T0 + 5000, "EngineStarted"),  # the engine was away from 101 s to 5,000 s
+                fact(5, 5010, "AgentStateChanged", state="reserved")])
+    assert stats.today("1001", T0 + 5010).staffed_s == 111.0  # 0-101 and 5,000-5,010

@@ -102,3 +102,16 @@ def test_overflowed_call_is_offered_in_both_queues_answered_in_one() -> None:
     assert (sales["offered"], sales["overflowed"], sales["answered"]) == (1, 1, 0)
     assert (backup["offered"], backup["answered"], backup["asa_s"]) == (1, 1, 5.0)
     assert stats.waiting(T0 + 10) == {}
+
+
+def test_a_restart_drops_the_visits_it_cannot_follow_and_takes_back_the_restored_ones() -> None:
+    from engine.core.stats import FactRecord, QueueStats
+
+    stats = QueueStats("UTC")
+    stats.feed([FactRecord(1, 100.0, "CallerEnqueued", "c1", "support"),
+                FactRecord(2, 101.0, "CallerEnqueued", "c2", "support"),
+                FactRecord(3, 500.0, "EngineStarted"),
+                FactRecord(4, 501.0, "CallRestored", "c2", "support", data={"phase": "waiting"})])
+    assert stats.waiting(600.0) == {"support": (1, 499.0)}  # c2 only, still timed from its entry
+    day = stats.current("support", 600.0)["today"]
+    assert day["offered"] == 2  # the restart counts nothing again

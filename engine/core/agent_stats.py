@@ -52,16 +52,21 @@ class AgentStats:
         self.counters: dict[tuple[str, str], AgentCounters] = {}  # (agent, interval key) -> figures
         self._presence: dict[str, _Presence] = {}
         self.last_seq = 0
+        self._last_at: float | None = None
 
     def keys(self, at: float) -> tuple[str, str, str]:
         return interval_keys(at, self._zone)
 
     def feed(self, records: Iterable[FactRecord]) -> None:
         for record in records:
-            if record.seq <= self.last_seq or record.agent_id is None:
+            if record.seq <= self.last_seq:
                 continue
             self.last_seq = record.seq
-            self._apply(record)
+            if record.kind == "EngineStarted" and self._last_at is not None:
+                self.resume(self._last_at, record.at)  # a restart in the history: the gap is nobody's
+            elif record.agent_id is not None:
+                self._apply(record)
+            self._last_at = record.at
 
     def _apply(self, record: FactRecord) -> None:
         agent, kind, data = record.agent_id or "", record.kind, record.data

@@ -113,6 +113,8 @@ class QueueStats:
         self.counters: dict[tuple[str, str], Counters] = {}
         self._visits: dict[str, _Visit] = {}  # call id -> its current queue visit
         self._completed: dict[str, _Visit] = {}  # call id -> answered visit whose wrap-up is pending
+        # Visits open when the engine stopped: back in `_visits` if the restarted engine restores the call.
+        self._suspended: dict[str, _Visit] = {}
         self.last_seq = 0
 
     def interval_keys(self, at: float) -> tuple[str, str, str]:
@@ -128,9 +130,18 @@ class QueueStats:
     def _bump(self, visit: _Visit) -> list[Counters]:
         return [self.counters.setdefault((visit.queue, key), Counters()) for key in visit.interval_keys]
 
+    def restarted(self) -> None:
+        """The engine started again: what it was following is unknown until it restores the call."""
+        self._suspended.update(self._visits)
+        self._visits.clear()
+
     def _apply(self, record: FactRecord) -> None:
         kind, call_id = record.kind, record.call_id or ""
-        if kind == "CallerEnqueued" and record.queue:
+        if kind == "EngineStarted":
+            self.restarted()
+        elif kind == "CallRestored" and (visit := self._suspended.pop(call_id, None)) is not None:
+            self._visits[call_id] = visit
+        elif kind == "CallerEnqueued" and record.queue:
             self._visits[call_id] = self._enter(record.queue, record.at)
         elif kind in _LEAVING:
             self._leave(record, call_id)

@@ -120,6 +120,7 @@ class AcdRuntime:
         self.agent_stats.feed(history)
         if history:
             self.agent_stats.resume(history[-1].at, clock.now())
+            self.stats.restarted()
         for status in restored_statuses:  # a restarted engine: agents stay logged in or on break as they were
             self.apply(status)
 
