@@ -200,6 +200,7 @@ async def test_engine_restarted_mid_traffic_keeps_waiting_callers_in_order_and_c
         now = rig.clock.now()
         assert engine.acd.stats.current("support", now)["today"]["offered"] == 4
         assert engine.acd.agent_view("1001")["today"]["handled"] == 1  # type: ignore[index]
+        assert acd.calls_today(acd.agents["1001"], now) == 1  # least calls today goes on counting
         # The connected call ends normally under the new engine.
         caller_leg = rig.seen("CallStarted", call_id=talking)[0].leg_id
         rig.world.caller_hangup(rig.channel(caller_leg or ""))  # type: ignore[arg-type]

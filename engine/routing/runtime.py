@@ -121,6 +121,9 @@ class AcdRuntime:
         if history:
             self.agent_stats.resume(history[-1].at, clock.now())
             self.stats.restarted()
+            for agent_id, agent in self.acd.agents.items():  # "least calls today" goes on counting too
+                agent.calls_today = self.agent_stats.today(agent_id, clock.now()).handled
+                agent.calls_day = self.acd.day_of(clock.now())
         for status in restored_statuses:  # a restarted engine: agents stay logged in or on break as they were
             self.apply(status)
 

@@ -146,9 +146,9 @@ class Acd:
         return sorted(found, key=queue_order_key)
 
     def calls_today(self, agent: AgentRecord, now: float) -> int:
-        return agent.calls_today if agent.calls_day == self._day(now) else 0
+        return agent.calls_today if agent.calls_day == self.day_of(now) else 0
 
-    def _day(self, now: float) -> str:
+    def day_of(self, now: float) -> str:
         return datetime.fromtimestamp(now, self._zone).date().isoformat()
 
     def position(self, call: CallRecord) -> int:
@@ -235,7 +235,7 @@ class Acd:
         call.phase, call.agent_leg, call.agent_id, call.answered_at = (
             CallPhase.CONNECTED, event.leg_id, agent.config.agent_id, now)
         agent.calls_today = self.calls_today(agent, now) + 1
-        agent.calls_day = self._day(now)
+        agent.calls_day = self.day_of(now)
         self.roster.set_state(agent, StateTrigger.ANSWER, now, out)
         self.cancel_timers(call, out, "max_wait", "relax", "announce")
         assert call.caller_leg is not None  # a call being offered has its caller on the line
@@ -429,7 +429,7 @@ class Acd:
     def _offer_call(self, call: CallRecord, now: float, out: list[AcdCommand]) -> None:
         queue = self.queues[call.queue]
         needs = relaxed(call.skills, queue.relaxations, now - call.enqueued_at)
-        if queue.strategy is Strategy.LEAST_CALLS and self.roster.calls_day != (today := self._day(now)):
+        if queue.strategy is Strategy.LEAST_CALLS and self.roster.calls_day != (today := self.day_of(now)):
             self.roster.new_day(today)
         agents = self.agents
         # The queue's free agents, best first by its strategy: the choice strategies.pick_agents makes among
