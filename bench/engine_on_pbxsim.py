@@ -212,7 +212,11 @@ def time_decisions(acd: Any, observed: Observed) -> None:
     setattr(acd, "handle", timed)  # noqa: B010 - instance attribute, the class is untouched
 
 
-async def start_pbxsim(settings: Settings, stderr: Any) -> tuple[asyncio.subprocess.Process, dict[str, Any]]:
+async def start_pbxsim(settings: Settings, stderr: Any, *, module: str = "pbxsim",
+                       scenario: Path = SCENARIO, extra: tuple[str, ...] = (),
+                       cwd: Path | None = None) -> tuple[asyncio.subprocess.Process, dict[str, Any]]:
+    """pbxsim (or a wrapper `module` around it) in its own process, on free ports, with the settings' credentials;
+    returns once it has printed the ports it listens on."""
     env = {
         **os.environ,
         "PBXSIM_AMI_USERNAME": settings.ami.username,
@@ -221,22 +225,24 @@ async def start_pbxsim(settings: Settings, stderr: Any) -> tuple[asyncio.subproc
         "PBXSIM_ARI_PASSWORD": settings.ari.password.reveal(),
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "pbxsim", "--host", "127.0.0.1", "--ami-port", "0", "--ari-port", "0",
-        "--scenario", str(SCENARIO), "--app", APP, "--log-level", "INFO",
-        stdout=asyncio.subprocess.PIPE, stderr=stderr, env=env,
+        sys.executable, "-m", module, *extra, "--host", "127.0.0.1", "--ami-port", "0", "--ari-port", "0",
+        "--scenario", str(scenario), "--app", APP, "--log-level", "INFO",
+        stdout=asyncio.subprocess.PIPE, stderr=stderr, env=env, cwd=cwd,
     )  # fmt: skip
     assert process.stdout is not None
     line = await asyncio.wait_for(process.stdout.readline(), 30)
     if not line.startswith(b"{"):
         raise RuntimeError(f"pbxsim did not start: {line!r} (exit code {await process.wait()})")
-    return process, json.loads(line)
+    ready: dict[str, Any] = json.loads(line)
+    return process, ready
 
 
-async def stop_pbxsim(process: asyncio.subprocess.Process) -> int:
+async def stop_pbxsim(process: asyncio.subprocess.Process, grace_s: float = 10) -> int:
+    """SIGTERM, then SIGKILL after `grace_s` (with ~1,000 calls up pbxsim takes a while to close them all)."""
     if process.returncode is None:
         process.terminate()
         try:
-            await asyncio.wait_for(process.wait(), 10)
+            await asyncio.wait_for(process.wait(), grace_s)
         except TimeoutError:
             process.kill()
             await process.wait()

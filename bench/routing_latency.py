@@ -45,8 +45,6 @@ import cProfile
 import dataclasses
 import itertools
 import json
-import os
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -56,7 +54,7 @@ from typing import Any
 
 import psutil
 
-from bench.engine_on_pbxsim import cpu_seconds, percentile, postgres_processes
+from bench.engine_on_pbxsim import cpu_seconds, percentile, postgres_processes, start_pbxsim, stop_pbxsim
 from bench.routing_probes import (
     LEGS,
     EngineStamps,
@@ -193,24 +191,6 @@ class Session:
     tail: str = ""
 
 
-async def start_pbxsim(settings: Settings, folder: Path, stderr: Any) -> tuple[asyncio.subprocess.Process, Any]:
-    env = {
-        **os.environ,
-        "PBXSIM_AMI_USERNAME": settings.ami.username, "PBXSIM_AMI_SECRET": settings.ami.secret.reveal(),
-        "PBXSIM_ARI_USERNAME": settings.ari.username, "PBXSIM_ARI_PASSWORD": settings.ari.password.reveal(),
-    }  # fmt: skip
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.pbxsim_stamped", "--stamps", str(folder / "stamps.json"),
-        "--host", "127.0.0.1", "--ami-port", "0", "--ari-port", "0", "--scenario", str(folder / "scenario.yaml"),
-        "--app", APP, "--log-level", "INFO", stdout=asyncio.subprocess.PIPE, stderr=stderr, env=env, cwd=REPO,
-    )  # fmt: skip
-    assert process.stdout is not None
-    line = await asyncio.wait_for(process.stdout.readline(), 30)
-    if not line.startswith(b"{"):
-        raise RuntimeError(f"pbxsim did not start: {line!r} (exit code {await process.wait()})")
-    return process, json.loads(line)
-
-
 def cpu_by_process(servers: list[psutil.Process]) -> dict[int, float]:
     """CPU seconds of the PostgreSQL server and each backend it has now: backends started by the engine's
     pool after a window began count whole (a backend gone before the window ends is missed)."""
@@ -222,19 +202,6 @@ def cpu_by_process(servers: list[psutil.Process]) -> dict[int, float]:
                     times = process.cpu_times()
                     seconds[process.pid] = times.user + times.system
     return seconds
-
-
-async def stop_pbxsim(process: asyncio.subprocess.Process) -> int:
-    """SIGTERM, then SIGKILL after 30 s: with ~1,000 calls up pbxsim takes a while to close them all (its
-    stamps are written before that, when the scenario stops)."""
-    if process.returncode is None:
-        process.terminate()
-        try:
-            await asyncio.wait_for(process.wait(), 30)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-    return process.returncode if process.returncode is not None else -1
 
 
 def prepare(folder: Path, plan: Plan, agents: int) -> Settings:
@@ -265,7 +232,9 @@ async def run_session(folder: Path, plan: Plan, settings: Settings, profiler: cP
     starts, ends = {w.start for w in plan.windows}, {w.end for w in plan.windows}
     async with open_database(settings) as db, contextlib.AsyncExitStack() as watching:
         stderr = watching.enter_context((folder / "pbxsim.stderr").open("wb"))
-        process, ready = await start_pbxsim(settings, folder, stderr)
+        process, ready = await start_pbxsim(
+            settings, stderr, module="bench.pbxsim_stamped", scenario=folder / "scenario.yaml",
+            extra=("--stamps", str(folder / "stamps.json")), cwd=REPO)
         session.t0 = t0 = time.time()  # pbxsim's scenario clock started a few ms before its ready line
         try:
             settings = dataclasses.replace(
@@ -303,7 +272,7 @@ async def run_session(folder: Path, plan: Plan, settings: Settings, profiler: cP
                 stop.set()
                 await engine_task
         finally:
-            exit_code = await stop_pbxsim(process)
+            exit_code = await stop_pbxsim(process, grace_s=30)
     return read_pbxsim_side(folder, session, exit_code)
 
 

@@ -121,34 +121,26 @@ class _Reader:
             raise self.fail(node, key, f"{field}.{key}", str(exc)) from None
 
 
-def _number(low: float, high: float | None = None) -> Callable[[Any], float]:
-    def parse(raw: Any) -> float:
-        if isinstance(raw, bool) or not isinstance(raw, int | float):
-            raise ValueError(f"expected a number, got {raw!r}")
-        if raw < low or (high is not None and raw > high):
-            raise ValueError(
-                f"expected a number from {low:g} to {high:g}, got {raw!r}"
-                if high is not None
-                else f"expected a number >= {low:g}, got {raw!r}"
-            )
-        return float(raw)
+def _bounded(what: str, kinds: type | tuple[type, ...], cast: Callable[[Any], T], low: float,
+             high: float | None) -> Callable[[Any], T]:
+    def parse(raw: Any) -> T:
+        value: Any = raw  # typed by the check below, which mypy cannot follow through `kinds`
+        if isinstance(raw, bool) or not isinstance(raw, kinds):
+            raise ValueError(f"expected {what}, got {raw!r}")
+        if value < low or (high is not None and value > high):
+            span = f"from {low:g} to {high:g}" if high is not None else f">= {low:g}"
+            raise ValueError(f"expected {what} {span}, got {raw!r}")
+        return cast(value)
 
     return parse
+
+
+def _number(low: float, high: float | None = None) -> Callable[[Any], float]:
+    return _bounded("a number", (int, float), float, low, high)
 
 
 def _integer(low: int, high: int | None = None) -> Callable[[Any], int]:
-    def parse(raw: Any) -> int:
-        if isinstance(raw, bool) or not isinstance(raw, int):
-            raise ValueError(f"expected a whole number, got {raw!r}")
-        if raw < low or (high is not None and raw > high):
-            raise ValueError(
-                f"expected a whole number from {low} to {high}, got {raw!r}"
-                if high is not None
-                else f"expected a whole number >= {low}, got {raw!r}"
-            )
-        return int(raw)
-
-    return parse
+    return _bounded("a whole number", int, int, low, high)
 
 
 def _text(raw: Any) -> str:

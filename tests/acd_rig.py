@@ -210,6 +210,10 @@ class Rig:
         bus.subscribe(watch)
         return done
 
+    def hears(self, leg: str) -> str:
+        """What the channel hears now, by pbxsim's record: "moh", "playback", "bridge", "silence"..."""
+        return str(self.world.hearing(leg)[-1].what.value)
+
     def channel(self, channel_id: str) -> Channel | None:
         return self.model.channels.get(channel_id)
 

@@ -38,15 +38,11 @@ async def rig(database_url: str, tmp_path: Path) -> AsyncIterator[Rig]:
         yield running
 
 
-def hears(rig: Rig, leg: str) -> str:
-    return str(rig.world.hearing(leg)[-1].what.value)
-
-
 async def answered_by_alice(rig: Rig, caller_leg: str) -> None:
     await rig.until("AgentRinging", agent_id="1001")
     await rig.advance(2)
     await rig.until("AgentConnected", agent_id="1001")
-    await rig.pbx_until(lambda: hears(rig, caller_leg) == "bridge")
+    await rig.pbx_until(lambda: rig.hears(caller_leg) == "bridge")
 
 
 async def test_queue_stats_agree_with_the_stored_calls(rig: Rig, database_url: str) -> None:

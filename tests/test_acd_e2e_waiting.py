@@ -50,13 +50,9 @@ async def busy_agent(rig: Rig, agent_id: str = "1001") -> str:
     await rig.until("AgentRinging", agent_id=agent_id)
     await rig.advance(1)
     connected = await rig.until("AgentConnected", agent_id=agent_id)
-    await rig.pbx_until(lambda: hears(rig, caller.id) == "bridge")  # before the clock moves on
+    await rig.pbx_until(lambda: rig.hears(caller.id) == "bridge")  # before the clock moves on
     assert connected.call_id is not None
     return connected.call_id
-
-
-def hears(rig: Rig, leg: str) -> str:
-    return str(rig.world.hearing(leg)[-1].what.value)
 
 
 async def test_announcements_give_position_and_wait_and_the_music_comes_back(rig: Rig) -> None:
@@ -72,16 +68,16 @@ async def test_announcements_give_position_and_wait_and_the_music_comes_back(rig
         for _ in range(int(seconds / 0.25)):
             await rig.advance(0.25)
             for leg in (first.id, second.id):
-                if hears(rig, leg) == "silence":
-                    await rig.pbx_until(lambda leg=leg: hears(rig, leg) != "silence")  # type: ignore[misc]
+                if rig.hears(leg) == "silence":
+                    await rig.pbx_until(lambda leg=leg: rig.hears(leg) != "silence")  # type: ignore[misc]
 
     announced = []
     for _ in range(2):  # first after 10 s, then every 20 s; each plays 8-10 s, then music again
         await listen(10)
         announced.append(await rig.until("CallerAnnounced", leg_id=second.id))
-        await rig.pbx_until(lambda: hears(rig, second.id) == "playback")
+        await rig.pbx_until(lambda: rig.hears(second.id) == "playback")
         await listen(10)
-        await rig.pbx_until(lambda: hears(rig, first.id) == "moh" and hears(rig, second.id) == "moh")
+        await rig.pbx_until(lambda: rig.hears(first.id) == "moh" and rig.hears(second.id) == "moh")
     assert [a.body["position"] for a in announced] == [2, 2]
     assert announced[0].body["estimated_wait_s"] == 240.0  # 2 * 120 s / 1 staffed agent
     for leg in (first.id, second.id):
@@ -149,7 +145,7 @@ async def test_transfer_key_to_a_queue_number_and_api_transfer_to_an_agent(rig: 
     await rig.until("CallerEnqueued", call_id=call_id, queue="sales")
     await rig.until("AgentRinging", agent_id="2001")
     caller_leg = rig.seen("CallStarted", call_id=call_id)[0].leg_id or ""
-    await rig.pbx_until(lambda: hears(rig, caller_leg) == "moh")
+    await rig.pbx_until(lambda: rig.hears(caller_leg) == "moh")
     await rig.advance(2)
     await rig.until("AgentConnected", call_id=call_id, agent_id="2001")
     assert rig.agent_state("1001") == "wrap_up"
@@ -163,10 +159,10 @@ async def test_transfer_key_to_a_queue_number_and_api_transfer_to_an_agent(rig: 
     assert await transfer_api(rig, call_id, {"agent": "1001"}) == (
         200, {"call": call_id, "transferred_to": {"agent": "1001"}})
     await rig.until("AgentRinging", agent_id="1001")
-    await rig.pbx_until(lambda: hears(rig, caller_leg) == "moh")
+    await rig.pbx_until(lambda: rig.hears(caller_leg) == "moh")
     await rig.advance(1)
     await rig.until("AgentConnected", call_id=call_id, agent_id="1001")
-    await rig.pbx_until(lambda: hears(rig, caller_leg) == "bridge")
+    await rig.pbx_until(lambda: rig.hears(caller_leg) == "bridge")
     assert (await transfer_api(rig, "call-nope", {"queue": "sales"}))[0] == 409
     assert_never_silent(rig.world.hearing(caller_leg))
     assert [row.type for row in rig.seen("CallStarted", call_id=call_id)] == ["CallStarted"]  # one call, whole
@@ -222,11 +218,11 @@ async def test_hold_from_the_softphone_plays_music_to_the_caller_and_is_recorded
     await rig.advance(10)
     rig.world.hold(agent_leg)
     await rig.until("CallHeld", call_id=call_id)
-    await rig.pbx_until(lambda: hears(rig, caller_leg) == "moh")
+    await rig.pbx_until(lambda: rig.hears(caller_leg) == "moh")
     await rig.advance(25)
     rig.world.hold(agent_leg, held=False)
     await rig.until("CallUnheld", call_id=call_id)
-    await rig.pbx_until(lambda: hears(rig, caller_leg) == "bridge")
+    await rig.pbx_until(lambda: rig.hears(caller_leg) == "bridge")
     rig.world.caller_hangup(rig.channel(caller_leg))  # type: ignore[arg-type]
     await rig.until("CallCompleted", call_id=call_id)
     [segment] = await rig.fetch(

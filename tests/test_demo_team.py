@@ -25,9 +25,11 @@ def test_breaks_are_seeded_bounded_and_each_ends() -> None:
     breaks = [(t, s) for t, s in log if s.trigger is StatusTrigger.BREAK]
     assert len(breaks) >= 10 and all(s.reason in REASONS for _t, s in breaks)
     for started, step in breaks:
+        if started > 3600 - 215:
+            continue  # may still be on break when the hour ends
         back = [t for t, s in log if s.agent_id == step.agent_id and s.trigger is StatusTrigger.READY and t > started]
-        if back:
-            assert 100 <= back[0] - started <= 200 + 15  # checked every 15 s
+        assert back, f"{step.agent_id} never came back from the break at {started}"
+        assert 100 <= back[0] - started <= 200 + 15  # checked every 15 s
 
 
 def test_only_available_idle_agents_are_sent_on_break() -> None:

@@ -126,7 +126,7 @@ async def test_calls_the_pbx_kept_through_a_restart_are_finished_in_the_same_rec
         await rig.until("AgentRinging", agent_id="1001")
         await rig.advance(1)
         talking = (await rig.until("AgentConnected", agent_id="1001")).call_id
-        await rig.pbx_until(lambda: rig.world.hearing(talking_leg.id)[-1].what.value == "bridge")
+        await rig.pbx_until(lambda: rig.hears(talking_leg.id) == "bridge")
         waiting_leg = rig.call_in("5000", caller="5550002")
         waiting = (await rig.until("CallerEnqueued", leg_id=waiting_leg.id)).call_id
         assert talking is not None and waiting is not None

@@ -14,7 +14,7 @@ without a reason or a malformed body, 503 while the engine is still starting.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from aiohttp import web
@@ -49,35 +49,29 @@ def _error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
-def _control(request: web.Request) -> Control | None:
-    return request.app[_CONTROL]()
+ControlHandler = Callable[[web.Request, Control], Awaitable[web.Response]]
 
 
-async def _agents(request: web.Request) -> web.Response:
-    control = _control(request)
-    if control is None:
-        return _error(503, "the engine is starting")
-    return web.json_response({"agents": control.agents_view()})
+def _needs_control(handler: ControlHandler) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """The handler runs with the engine's Control; 503 while the engine is still starting."""
+
+    async def handle(request: web.Request) -> web.Response:
+        control = request.app[_CONTROL]()
+        if control is None:
+            return _error(503, "the engine is starting")
+        return await handler(request, control)
+
+    return handle
 
 
-async def _queues(request: web.Request) -> web.Response:
-    control = _control(request)
-    if control is None:
-        return _error(503, "the engine is starting")
-    return web.json_response({"queues": control.queues_view()})
+def _listing(name: str, view: Callable[[Control], list[dict[str, object]]]) -> ControlHandler:
+    async def handle(_request: web.Request, control: Control) -> web.Response:
+        return web.json_response({name: view(control)})
+
+    return handle
 
 
-async def _calls(request: web.Request) -> web.Response:
-    control = _control(request)
-    if control is None:
-        return _error(503, "the engine is starting")
-    return web.json_response({"calls": control.calls_view()})
-
-
-async def _transfer(request: web.Request) -> web.Response:
-    control = _control(request)
-    if control is None:
-        return _error(503, "the engine is starting")
+async def _transfer(request: web.Request, control: Control) -> web.Response:
     try:
         body = await request.json() if request.can_read_body else None
     except json.JSONDecodeError:
@@ -95,10 +89,7 @@ async def _transfer(request: web.Request) -> web.Response:
     return web.json_response({"call": call_id, "transferred_to": targets})
 
 
-async def _agent_action(request: web.Request) -> web.Response:
-    control = _control(request)
-    if control is None:
-        return _error(503, "the engine is starting")
+async def _agent_action(request: web.Request, control: Control) -> web.Response:
     agent_id, action = request.match_info["agent_id"], request.match_info["action"]
     trigger = ACTIONS.get(action)
     if trigger is None:
@@ -123,8 +114,8 @@ async def _agent_action(request: web.Request) -> web.Response:
 
 def add_control_routes(app: web.Application, provider: ControlProvider) -> None:
     app[_CONTROL] = provider
-    app.router.add_get("/api/agents", _agents)
-    app.router.add_get("/api/queues", _queues)
-    app.router.add_post("/api/agents/{agent_id}/{action}", _agent_action)
-    app.router.add_get("/api/calls", _calls)
-    app.router.add_post("/api/calls/{call_id}/transfer", _transfer)
+    app.router.add_get("/api/agents", _needs_control(_listing("agents", lambda c: c.agents_view())))
+    app.router.add_get("/api/queues", _needs_control(_listing("queues", lambda c: c.queues_view())))
+    app.router.add_get("/api/calls", _needs_control(_listing("calls", lambda c: c.calls_view())))
+    app.router.add_post("/api/agents/{agent_id}/{action}", _needs_control(_agent_action))
+    app.router.add_post("/api/calls/{call_id}/transfer", _needs_control(_transfer))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from engine.adapters.ari import AriClient
@@ -106,7 +106,6 @@ class AcdRuntime:
         self._call_of_leg: dict[str, str] = {}  # caller and agent legs -> call, to pick a request's lane
         self._legs_of_call: dict[str, list[str]] = {}
         self._legs = LegBook()
-        self._playing: dict[str, str] = {}  # caller leg -> the announcement playing to it
         self._announcements_made = 0
         self._calls_made = 0
         self._agent_by_endpoint = {a.endpoint: a.agent_id for a in center.agents}
@@ -198,14 +197,9 @@ class AcdRuntime:
         elif isinstance(event, LegHungUp):
             legs.answered.discard(event.leg_id)
             legs.agents.discard(event.leg_id)
-            self._announcement_over(event.leg_id)
+            legs.announcements.pop(event.leg_id, None)
         elif isinstance(event, AnnouncementEnded):
-            self._announcement_over(event.leg_id)
-
-    def _announcement_over(self, leg_id: str) -> None:
-        playback = self._playing.pop(leg_id, None)
-        if playback is not None:
-            self._legs.announcements.pop(playback, None)
+            legs.announcements.pop(event.leg_id, None)
 
     def _new_caller(self, caller: NewCaller) -> None:
         binding = self.center.numbers.get(caller.number)
@@ -337,7 +331,7 @@ class AcdRuntime:
             self._remember_leg(command.call_id, command.leg_id)
             self._lanes.submit(command.leg_id, lambda: self._dial_back(command))
         elif isinstance(command, BridgeLegs):
-            playback = self._playing.get(command.caller_leg)
+            playback = self._legs.announcements.get(command.caller_leg)
             if playback is not None:  # an announcement would go on playing into the conversation
                 self._queue_request(command.call_id, cmd.StopPlayback(playback_id=playback))
             self._queue_request(command.call_id, cmd.StopChannelMoh(channel_id=command.caller_leg))
@@ -358,8 +352,7 @@ class AcdRuntime:
     def _announce(self, command: Announce) -> None:
         self._announcements_made += 1
         playback = f"{command.leg_id}-ann{self._announcements_made}"
-        self._playing[command.leg_id] = playback
-        self._legs.announcements[playback] = command.leg_id
+        self._legs.announcements[command.leg_id] = playback
         media = announcement_media(command.position, command.estimated_wait_s, command.offer_callback)
         self._queue_request(command.call_id, cmd.PlayOnChannel(
             channel_id=command.leg_id, media=media, playback_id=playback))
@@ -395,15 +388,7 @@ class AcdRuntime:
             variables={"CALLHIVE_CALL": leg.call_id, "CALLHIVE_QUEUE": leg.queue,
                        "PJSIP_TRANSFER_HANDLING()": "ari-only"},
         )
-        try:
-            await self._ari.send(request)
-        except EndpointUnavailable:
-            self.apply(AgentLegFailed(leg.leg_id, LegFailure.NO_CONTACT))
-        except ResourceGone:
-            self.apply(AgentLegFailed(leg.leg_id, LegFailure.NO_ANSWER))
-        except AriError as exc:
-            log.warning("originate to %s failed: %s", leg.endpoint, exc)
-            self.apply(AgentLegFailed(leg.leg_id, LegFailure.CONGESTION))
+        await self._send_originate(request, lambda failure: AgentLegFailed(leg.leg_id, failure))
 
     async def _dial_back(self, leg: DialCallback) -> None:
         request = cmd.OriginateChannel(
@@ -412,15 +397,19 @@ class AcdRuntime:
             timeout=max(1, round(leg.timeout_s)),
             variables={"CALLHIVE_CALL": leg.call_id, "CALLHIVE_QUEUE": leg.queue},
         )
+        await self._send_originate(request, lambda failure: CallbackFailed(leg.leg_id, failure))
+
+    async def _send_originate(self, request: cmd.OriginateChannel, failed: Callable[[LegFailure], AcdEvent]) -> None:
+        """An originate's failure is the leg's: a 500 "Allocation failed" means no registered contact."""
         try:
             await self._ari.send(request)
         except EndpointUnavailable:
-            self.apply(CallbackFailed(leg.leg_id, LegFailure.NO_CONTACT))
+            self.apply(failed(LegFailure.NO_CONTACT))
         except ResourceGone:
-            self.apply(CallbackFailed(leg.leg_id, LegFailure.NO_ANSWER))
+            self.apply(failed(LegFailure.NO_ANSWER))
         except AriError as exc:
-            log.warning("callback to %s failed: %s", leg.number, exc)
-            self.apply(CallbackFailed(leg.leg_id, LegFailure.CONGESTION))
+            log.warning("originate to %s failed: %s", request.endpoint, exc)
+            self.apply(failed(LegFailure.CONGESTION))
 
     def _timer_fired(self, key: Key) -> None:
         self.apply(TimerFired(key))

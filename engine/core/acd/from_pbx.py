@@ -80,7 +80,7 @@ class LegBook:
     dialing: set[str] = field(default_factory=set)  # callback legs originated, not answered
     answered: set[str] = field(default_factory=set)  # legs in Stasis the ACD follows: callers, answered agents
     agents: set[str] = field(default_factory=set)  # answered agent legs (a transfer key counts only there)
-    announcements: dict[str, str] = field(default_factory=dict)  # playback id -> the caller leg it plays to
+    announcements: dict[str, str] = field(default_factory=dict)  # caller leg -> the announcement playing to it
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +139,9 @@ def from_ari(event: ari.AriEvent, legs: LegBook) -> list[Meaning]:
     if isinstance(event, ari.ChannelDtmfReceived):
         return [CallerPressed(event.channel.id, event.digit)] if event.channel.id in legs.answered else []
     if isinstance(event, ari.PlaybackFinished):
-        leg = legs.announcements.get(event.playback.id)
-        return [AnnouncementEnded(leg)] if leg is not None else []
+        kind, _, leg = event.playback.target_uri.partition(":")
+        ours = kind == "channel" and legs.announcements.get(leg) == event.playback.id
+        return [AnnouncementEnded(leg)] if ours else []
     if isinstance(event, ari.ChannelHold | ari.ChannelUnhold):
         held = isinstance(event, ari.ChannelHold)
         return [LegHeld(event.channel.id, held)] if event.channel.id in legs.answered else []

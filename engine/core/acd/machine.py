@@ -146,7 +146,7 @@ class Acd:
         return sorted(found, key=queue_order_key)
 
     def calls_today(self, agent: AgentRecord, now: float) -> int:
-        return agent.calls_today if agent.calls_day == self.day_of(now) else 0
+        return agent.calls_on(self.day_of(now))
 
     def day_of(self, now: float) -> str:
         return datetime.fromtimestamp(now, self._zone).date().isoformat()
@@ -246,12 +246,9 @@ class Acd:
 
     def _leg_failed(self, event: AgentLegFailed, now: float, out: list[AcdCommand]) -> None:
         call, agent = self._offer_of(event.leg_id)
-        if call is None or agent is None:
-            if self.legs.get(event.leg_id) in self.calls and self.calls[self.legs[event.leg_id]].callback_leg:
-                callbacks.not_reached(self, event.leg_id, event.failure, now, out)
-            else:
-                self.legs.pop(event.leg_id, None)
-                self.roster.leg_gone(event.leg_id)
+        if call is None or agent is None:  # an offer already over (cancelled, or its call gone)
+            self.legs.pop(event.leg_id, None)
+            self.roster.leg_gone(event.leg_id)
             return
         trigger = StateTrigger.NO_ANSWER if event.failure in _MISSES else StateTrigger.RELEASE
         if event.failure in _UNREACHABLE:

@@ -74,7 +74,7 @@ class Roster:
                 self._statuses[queue][agent.presence.status] += 1
 
     def _rank(self, strategy: Strategy, agent: AgentRecord, queue: str) -> RankKey:
-        calls = agent.calls_today if agent.calls_day == self.calls_day else 0
+        calls = agent.calls_on(self.calls_day)
         agent_id = agent.config.agent_id
         return rank_key(strategy, agent_id, self.idle_since(agent), calls, self.member_index[queue][agent_id])
 

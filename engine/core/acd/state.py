@@ -48,6 +48,10 @@ class AgentRecord:
     closing_leg: str | None = None
     last_call: LastCall | None = None
 
+    def calls_on(self, day: str) -> int:
+        """Calls answered on `day` (a local date): the count restarts with each new day."""
+        return self.calls_today if self.calls_day == day else 0
+
 
 @dataclass(slots=True)
 class CallRecord:
