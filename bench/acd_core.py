@@ -34,6 +34,7 @@ from engine.core.acd import (
     QueueConfig,
 )
 from engine.core.agent_fsm import StatusTrigger
+from engine.core.ids import AgentId, LegId
 from engine.core.skills import Relaxation, SkillRequirement
 from engine.core.strategies import Strategy
 
@@ -95,7 +96,7 @@ def main() -> None:
     acd = build(rng, args.agents, args.queues)
     now = 0.0
     calls = 0
-    agent_legs: dict[str, str] = {}  # agent -> answered leg
+    agent_legs: dict[AgentId, LegId] = {}  # agent -> answered leg
 
     def enqueue() -> list[object]:
         nonlocal calls

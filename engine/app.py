@@ -19,7 +19,8 @@ from typing import Any
 from engine.center_config import CenterConfig
 from engine.clock import RuntimeClock
 from engine.config import Settings
-from engine.core.event_record import EventRecord, EventSource
+from engine.core import facts
+from engine.core.event_record import EventRecord
 from engine.core.records import CallRecords
 from engine.http.server import create_http_app, serve_http
 from engine.pbx_link import PbxLink
@@ -97,11 +98,7 @@ class Engine:
         http_app = create_http_app(self.status, _Feed(self), self.db.pool, lambda: self.acd)
         async with serve_http(http_app, self.settings.http.host, self.settings.http.port) as url:
             self.url = url
-            self.stream.publish(
-                EventSource.ENGINE,
-                "EngineStarted",
-                body={"app": self.settings.ari.app, "http": url, "config": self.settings.source},
-            )
+            self.stream.publish_fact(facts.EngineStarted(self.settings.ari.app, url, self.settings.source))
             log.info("engine running", extra={"fields": {"http": url, "app": self.settings.ari.app}})
             if on_listening is not None:
                 on_listening(url)
@@ -126,12 +123,12 @@ class Engine:
                     await stop.wait()
                     if companion is not None:
                         companion.cancel()
-                    self.stream.publish(EventSource.ENGINE, "EngineStopping", body={})
+                    self.stream.publish_fact(facts.EngineStopping())
                     # The ACD's queued requests go out while the connections are still open.
                     self.acd.close()
                     await acd_task
                     await link.close()
-                self.stream.publish(EventSource.ENGINE, "EngineStopped", body={})
+                self.stream.publish_fact(facts.EngineStopped())
             finally:
                 # Before the HTTP server stops: its live sockets end when their subscription does.
                 self.stream.close_subscriptions()

@@ -45,6 +45,7 @@ from engine.core.acd.config import (
     OverflowWhen,
     QueueConfig,
 )
+from engine.core.ids import AgentId, QueueName
 from engine.core.skills import Relaxation, SkillRequirement
 from engine.core.strategies import Strategy
 from engine.errors import ConfigError
@@ -234,7 +235,7 @@ def _queue(reader: _Reader, queues: dict[str, Any], name: str) -> QueueConfig:
         raise reader.fail(node, "overflow", f"{field}.overflow", "expected a list of {when, to}")
     rules = [_overflow(reader, overflow, index, f"{field}.overflow[{index}]") for index in range(len(overflow))]
     return QueueConfig(
-        name=name,
+        name=QueueName(name),
         strategy=reader.get(node, "strategy", field, _strategy, Strategy.LONGEST_IDLE),
         wrapup_s=reader.get(node, "wrapup_s", field, _number(0), 0.0),
         ring_timeout_s=reader.get(node, "ring_timeout_s", field, _number(1, 600), 15.0),
@@ -319,11 +320,11 @@ def load_center_config(path: Path) -> CenterConfig:
             )
         agents.append(
             AgentConfig(
-                str(agent_id),
+                AgentId(str(agent_id)),
                 reader.get(node, "name", field, _text, str(agent_id)),
                 endpoint,
                 _skills(reader, node, "skills", field),
-                tuple(str(q) for q in member_of),
+                tuple(QueueName(str(q)) for q in member_of),
             )
         )
     number_nodes = reader.mapping(root, "numbers", "numbers") if "numbers" in root else {}

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from engine.clock import RuntimeClock
 from engine.core.agent_fsm import IllegalTransition, StatusTrigger
@@ -40,7 +41,7 @@ class BreakPlanner:
         self._next_break_at: float | None = None
         self.back_at: dict[str, float] = {}  # agent on a break the planner started -> when they come back
 
-    def steps(self, now: float, idle_available: list[str], team_size: int) -> list[BreakStep]:
+    def steps(self, now: float, idle_available: Sequence[str], team_size: int) -> list[BreakStep]:
         """What to do at `now`, given the agents who are available and idle (sorted, for a stable draw)."""
         out = [BreakStep(agent, StatusTrigger.READY) for agent, back in sorted(self.back_at.items()) if back <= now]
         for step in out:
@@ -56,7 +57,10 @@ class BreakPlanner:
         return out
 
 
-def idle_available(agents: Mapping[str, tuple[str, str]]) -> list[str]:
+Id = TypeVar("Id", bound=str)
+
+
+def idle_available(agents: Mapping[Id, tuple[str, str]]) -> list[Id]:
     """Agent id -> (status, state): those available and idle, sorted."""
     return sorted(a for a, (status, state) in agents.items() if status == "available" and state == "idle")
 
@@ -67,7 +71,8 @@ async def run_breaks(acd: AcdRuntime, clock: RuntimeClock, seed: int) -> None:
     while True:
         await clock.sleep(CHECK_EVERY_S)
         view = {a: (r.presence.status.value, r.presence.state.value) for a, r in acd.acd.agents.items()}
-        for step in planner.steps(clock.now(), idle_available(view), len(view)):
+        idle = idle_available(view)
+        for step in planner.steps(clock.now(), idle, len(view)):
             try:
                 acd.request(step.agent_id, step.trigger, step.reason)
             except (ValueError, IllegalTransition) as exc:  # the agent logged out meanwhile: nothing to do

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from engine.core.clock import Clock
 from engine.core.event_record import EventRecord, EventSource
+from engine.core.facts import Fact, to_record
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,15 @@ class EventStream:
             queue=queue,
             body=body or {},
         )
+        self._sink.submit(record)
+        for subscriber in list(self._subscribers):
+            subscriber._offer(record)
+        return record
+
+    def publish_fact(self, fact: Fact) -> EventRecord:
+        """Publish one of the engine's facts, stored under its registered name and schema version."""
+        self._seq += 1
+        record = to_record(fact, self._seq, self._clock.now())
         self._sink.submit(record)
         for subscriber in list(self._subscribers):
             subscriber._offer(record)

@@ -102,7 +102,7 @@ class Rig:
         return self.engine.acd
 
     def agent_state(self, agent_id: str) -> str:
-        return self.acd.acd.agents[agent_id].presence.state.value
+        return self.acd.acd.roster.agent(agent_id).presence.state.value
 
     # --- waiting on the engine --------------------------------------------------------------------------
     async def until(self, type_: str, **fields: Any) -> EventRecord:

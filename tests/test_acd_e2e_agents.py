@@ -118,7 +118,7 @@ async def test_a_missed_call_goes_back_to_the_head_of_the_line_and_n_misses_mean
 
     rig.world.endpoints["PJSIP/1001"].far_end = FarEnd.answers(after=1)  # the agent is back at the desk
     await rig.act("1001", "ready")
-    assert rig.acd.acd.agents["1001"].presence.missed_in_a_row == 0
+    assert rig.acd.acd.roster.agent("1001").presence.missed_in_a_row == 0
     offer = await rig.nth(3, "AgentOffered", call_id=first_id)
     await rig.first("AgentRinging", leg_id=offer.leg_id)
     await rig.advance(1)
@@ -137,7 +137,7 @@ async def test_a_rejected_call_is_a_miss_and_goes_to_the_next_agent(rig: Rig) ->
     await rig.advance(2)
     missed = await rig.first("AgentMissed", call_id=call_id, agent_id="1001")
     assert missed.body["failure"] == "busy"
-    assert rig.acd.acd.agents["1001"].presence.missed_in_a_row == 1
+    assert rig.acd.acd.roster.agent("1001").presence.missed_in_a_row == 1
     await rig.first("AgentRinging", call_id=call_id, agent_id="1002")
     await rig.advance(1)
     await rig.first("AgentConnected", call_id=call_id, agent_id="1002")

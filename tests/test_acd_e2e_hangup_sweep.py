@@ -222,13 +222,14 @@ def pbx_is_empty(rig: Rig) -> Callable[[], bool]:
 
 def assert_forgotten(rig: Rig) -> None:
     """The ACD holds no call, no place in line and no leg."""
-    assert rig.acd.acd.calls == {}
-    assert rig.acd.acd.waiting_calls() == []
-    assert rig.acd.acd.legs == {}
+    acd = rig.acd.acd
+    assert acd.calls == {}
+    assert acd.waiting_calls() == []
+    assert [leg.leg_id for leg in acd.book if acd.call_with_leg(leg.leg_id) is not None] == []
 
 
 def assert_agent_free(rig: Rig) -> None:
-    presence = rig.acd.acd.agents["1001"].presence
+    presence = rig.acd.acd.roster.agent("1001").presence
     assert (presence.status.value, presence.state.value, presence.missed_in_a_row) == ("available", "idle", 0)
 
 
@@ -334,7 +335,7 @@ async def test_a_caller_hanging_up_while_several_phones_ring_stops_them_all(rig:
     await rig.pbx_until(pbx_is_empty(rig))
     assert_forgotten(rig)
     for agent_id in agents:
-        presence = rig.acd.acd.agents[agent_id].presence
+        presence = rig.acd.acd.roster.agent(agent_id).presence
         assert (presence.state.value, presence.missed_in_a_row) == ("idle", 0)
     assert not rig.seen("AgentMissed", call_id=call_id)
     await rig.advance(RING_S)  # when the phones would have answered: nothing is left to answer

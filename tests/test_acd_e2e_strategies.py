@@ -87,7 +87,7 @@ async def test_least_calls_rings_the_agent_with_fewest_calls_today(rig: Rig) -> 
         await rig.act(agent_id, "break", "coffee")
         await rig.act(agent_id, "ready")
         await rig.advance(1)
-    assert rig.acd.acd.agents["1001"].calls_today == 1
+    assert rig.acd.acd.roster.agent("1001").calls_today == 1
     # Longest idle would pick 1001 each time; fewest calls picks the other two first.
     assert [await answered_by(rig, "5002") for _ in range(3)] == ["1002", "1003", "1001"]
 
@@ -146,7 +146,7 @@ async def test_ring_all_first_answer_wins_and_the_other_phones_stop(rig: Rig) ->
     await rig.pbx_until(lambda: offers["1001"] not in rig.model.channels and offers["1003"] not in rig.model.channels)
     await rig.acd_until(lambda: rig.agent_state("1001") == rig.agent_state("1003") == "idle")
     for agent_id in ("1001", "1003"):
-        assert rig.acd.acd.agents[agent_id].presence.missed_in_a_row == 0
+        assert rig.acd.acd.roster.agent(agent_id).presence.missed_in_a_row == 0
     assert not rig.seen("AgentMissed", call_id=call_id)
     assert rig.agent_state("1002") == "on_call"
 

@@ -114,7 +114,7 @@ async def test_press_1_callback_keeps_the_place_and_dials_back_with_an_agent_res
     connected = await rig.until("AgentConnected", call_id=requested.call_id, agent_id="1001")
     assert rig.channel(dialed.leg_id) is not None  # the leg that called back is the caller's now
     assert connected.body["position"] == 1
-    assert rig.acd.acd.calls[behind_call(rig, behind.id)].phase.value == "waiting"
+    assert rig.acd.acd.call(behind_call(rig, behind.id)).phase.value == "waiting"
 
 
 def behind_call(rig: Rig, leg_id: str) -> str:
@@ -189,14 +189,14 @@ async def test_engine_restarted_mid_traffic_keeps_waiting_callers_in_order_and_c
         assert engine.acd is not None
         acd = engine.acd.acd
         assert [w.call_id for w in acd.waiting_calls("support")] == order
-        assert acd.calls[talking].phase.value == "connected"
-        assert acd.agents["1001"].presence.status.value == "available"  # from the recorded status
-        assert acd.agents["1001"].presence.state.value == "on_call"
+        assert acd.call(talking).phase.value == "connected"
+        assert acd.roster.agent("1001").presence.status.value == "available"  # from the recorded status
+        assert acd.roster.agent("1001").presence.state.value == "on_call"
         # Today's figures go on from the facts recorded before the restart.
         now = rig.clock.now()
         assert engine.acd.stats.current("support", now)["today"]["offered"] == 4
         assert engine.acd.agent_view("1001")["today"]["handled"] == 1  # type: ignore[index]
-        assert acd.calls_today(acd.agents["1001"], now) == 1  # least calls today goes on counting
+        assert acd.calls_today(acd.roster.agent("1001"), now) == 1  # least calls today goes on counting
         # The connected call ends normally under the new engine.
         caller_leg = rig.seen("CallStarted", call_id=talking)[0].leg_id
         rig.world.caller_hangup(rig.channel(caller_leg or ""))  # type: ignore[arg-type]

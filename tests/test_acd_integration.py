@@ -62,7 +62,7 @@ async def test_inbound_call_is_queued_rung_bridged_and_recorded(rig: Rig) -> Non
     await rig.advance(30)
     await rig.until("AgentStateChanged", agent_id="1001")  # wrap-up over: idle again
     assert rig.engine.acd is not None
-    assert rig.engine.acd.acd.agents["1001"].presence.state.value == "idle"
+    assert rig.engine.acd.acd.roster.agent("1001").presence.state.value == "idle"
     assert offered.leg_id not in rig.sim.model.channels
 
     rows = await rig.stored()
@@ -102,7 +102,7 @@ async def test_no_contact_marks_the_agent_unreachable(rig: Rig) -> None:
     missed = await rig.until("AgentMissed", agent_id="1001")
     assert missed.body["failure"] == "no_contact"
     assert rig.engine.acd is not None
-    agent = rig.engine.acd.acd.agents["1001"]
+    agent = rig.engine.acd.acd.roster.agent("1001")
     assert agent.reachable is False
     assert agent.presence.missed_in_a_row == 0
 
@@ -120,7 +120,7 @@ async def test_caller_hangs_up_while_the_agent_rings(rig: Rig) -> None:
     await rig.until("ChannelDestroyed")
     assert offered.leg_id not in rig.sim.model.channels
     assert rig.engine.acd is not None
-    assert rig.engine.acd.acd.agents["1001"].presence.state.value == "idle"
+    assert rig.engine.acd.acd.roster.agent("1001").presence.state.value == "idle"
     assert rig.engine.acd.acd.calls == {}
 
 

@@ -19,7 +19,6 @@ from engine.core.acd import (
     ContactObserved,
     DeviceState,
     DeviceStateObserved,
-    Fact,
     HangUpLeg,
     LegFailure,
     LegHungUp,
@@ -37,6 +36,7 @@ from engine.core.acd.commands import AcdCommand
 from engine.core.agent_fsm import AgentState, AgentStatus, StatusTrigger
 from engine.core.skills import Relaxation, SkillRequirement
 from engine.core.strategies import Strategy
+from tests.fact_helpers import fact_kinds, views
 
 
 def agents(
@@ -52,7 +52,7 @@ def ready(acd: Acd, *ids: str, now: float = 0.0) -> None:
 
 
 def state_of(acd: Acd, agent_id: str) -> AgentState:
-    return acd.agents[agent_id].presence.state
+    return acd.roster.agent(agent_id).presence.state
 
 
 def of(commands: list[AcdCommand], kind: type) -> list:  # type: ignore[type-arg]
@@ -60,11 +60,11 @@ def of(commands: list[AcdCommand], kind: type) -> list:  # type: ignore[type-arg
 
 
 def facts(commands: list[AcdCommand]) -> list[str]:
-    return [c.kind for c in commands if isinstance(c, Fact)]
+    return fact_kinds(commands)
 
 
 def enqueue(acd: Acd, call: str, now: float, queue: str = "support", **kwargs: object) -> list[AcdCommand]:
-    return acd.handle(CallEnqueued(call, f"{call}-caller", queue, **kwargs), now)  # type: ignore[arg-type]
+    return acd.handle(CallEnqueued(call, f"{call}-caller", queue, **kwargs), now)
 
 
 def test_call_reaches_longest_idle_agent_and_is_bridged_on_answer() -> None:
@@ -75,11 +75,11 @@ def test_call_reaches_longest_idle_agent_and_is_bridged_on_answer() -> None:
     assert of(out, StartMusic) == [StartMusic("c1-caller", "default")]
     [offer] = of(out, OriginateAgentLeg)
     assert (offer.agent_id, offer.endpoint, offer.leg_id, offer.caller_number) == ("1002", "PJSIP/1002", "c1-a1", "555")
-    assert acd.agents["1002"].presence.state is AgentState.RESERVED
+    assert acd.roster.agent("1002").presence.state is AgentState.RESERVED
     acd.handle(AgentLegRinging("c1-a1"), 10.2)
     out = acd.handle(AgentLegAnswered("c1-a1"), 14.0)
     assert of(out, BridgeLegs) == [BridgeLegs("c1", "c1-bridge", "c1-caller", "c1-a1")]
-    connected = [c for c in out if isinstance(c, Fact) and c.kind == "AgentConnected"]
+    connected = views(out, "AgentConnected")
     assert connected[0].data["wait_s"] == 4.0
     out = acd.handle(LegHungUp("c1-caller"), 74.0)
     assert HangUpLeg("c1-a1", "caller hung up") in out
@@ -87,7 +87,7 @@ def test_call_reaches_longest_idle_agent_and_is_bridged_on_answer() -> None:
     assert state_of(acd, "1002") is AgentState.WRAP_UP
     acd.handle(TimerFired(("wrapup", "1002")), 104.0)
     assert state_of(acd, "1002") is AgentState.IDLE
-    assert acd.agents["1002"].calls_today == 1
+    assert acd.roster.agent("1002").calls_today == 1
     assert acd.calls == {}
 
 
@@ -96,13 +96,13 @@ def test_ring_no_answer_requeues_at_head_and_breaks_after_n_misses() -> None:
     ready(acd, "1001", now=0.0)
     enqueue(acd, "c1", 10.0)
     enqueue(acd, "c2", 11.0)
-    assert acd.calls["c1"].phase is CallPhase.OFFERING
+    assert acd.call("c1").phase is CallPhase.OFFERING
     out = acd.handle(AgentLegFailed("c1-a1", LegFailure.NO_ANSWER), 25.0)
     # back in line ahead of c2 and offered again to the only free agent
     assert [o.call_id for o in of(out, OriginateAgentLeg)] == ["c1"]
     out = acd.handle(AgentLegFailed("c1-a2", LegFailure.BUSY), 40.0)
-    assert acd.agents["1001"].presence.status is AgentStatus.ON_BREAK
-    assert acd.agents["1001"].presence.break_reason == "no answer"
+    assert acd.roster.agent("1001").presence.status is AgentStatus.ON_BREAK
+    assert acd.roster.agent("1001").presence.break_reason == "no answer"
     assert of(out, OriginateAgentLeg) == []
     assert [w.call_id for w in acd.waiting_calls()] == ["c1", "c2"]
     out = ready_after_break(acd, "1001", 50.0)
@@ -118,7 +118,7 @@ def test_no_contact_makes_the_agent_unreachable_not_a_miss() -> None:
     ready(acd, "1001", "1002")
     enqueue(acd, "c1", 5.0)
     out = acd.handle(AgentLegFailed("c1-a1", LegFailure.NO_CONTACT), 5.1)
-    first = acd.agents["1001"]
+    first = acd.roster.agent("1001")
     assert (first.reachable, first.presence.status, first.presence.missed_in_a_row) == (False, AgentStatus.AVAILABLE, 0)
     assert [o.agent_id for o in of(out, OriginateAgentLeg)] == ["1002"]
 
@@ -131,7 +131,7 @@ def test_caller_hangs_up_while_ringing_releases_the_agent() -> None:
     out = acd.handle(LegHungUp("c1-caller"), 3.0)
     assert HangUpLeg("c1-a1", "caller hung up") in out
     assert "CallerAbandoned" in facts(out)
-    agent = acd.agents["1001"]
+    agent = acd.roster.agent("1001")
     assert (agent.presence.state, agent.presence.missed_in_a_row, agent.leg_id) == (AgentState.IDLE, 0, None)
     # the leg's late events are ignored; a late answer is hung up
     assert acd.handle(AgentLegFailed("c1-a1", LegFailure.NO_ANSWER), 3.1) == []
@@ -146,9 +146,9 @@ def test_ring_all_first_answer_wins() -> None:
     legs = {o.agent_id: o.leg_id for o in of(out, OriginateAgentLeg)}
     out = acd.handle(AgentLegAnswered(legs["1002"]), 4.0)
     assert sorted(h.leg_id for h in of(out, HangUpLeg)) == sorted([legs["1001"], legs["1003"]])
-    assert acd.agents["1002"].presence.state is AgentState.ON_CALL
-    assert all(acd.agents[a].presence.state is AgentState.IDLE for a in ("1001", "1003"))
-    assert acd.agents["1001"].presence.missed_in_a_row == 0
+    assert acd.roster.agent("1002").presence.state is AgentState.ON_CALL
+    assert all(acd.roster.agent(a).presence.state is AgentState.IDLE for a in ("1001", "1003"))
+    assert acd.roster.agent("1001").presence.missed_in_a_row == 0
 
 
 def test_skills_relax_with_wait() -> None:
@@ -193,7 +193,7 @@ def test_max_wait_overflows_to_another_queue_keeping_place() -> None:
     enqueue(acd, "c1", 0.0)
     out = acd.handle(TimerFired(("max_wait", "c1")), 60.0)
     assert "CallOverflowed" in facts(out) and "CallerEnqueued" in facts(out)
-    assert acd.calls["c1"].queue == "backup" and acd.calls["c1"].enqueued_at == 0.0
+    assert acd.call("c1").queue == "backup" and acd.call("c1").enqueued_at == 0.0
     out = ready_from_scratch(acd, "2001", 61.0)
     assert [o.call_id for o in of(out, OriginateAgentLeg)] == ["c1"]
 
@@ -214,9 +214,9 @@ def test_device_in_use_outside_the_engine_blocks_offers_but_never_overrides_engi
     out = acd.handle(DeviceStateObserved("PJSIP/1001", DeviceState.NOT_INUSE), 3.0)
     assert [o.call_id for o in of(out, OriginateAgentLeg)] == ["c1"]
     acd.handle(DeviceStateObserved("PJSIP/1001", DeviceState.RINGING), 3.1)  # our own offer ringing
-    assert acd.agents["1001"].device_busy is False
+    assert acd.roster.agent("1001").device_busy is False
     acd.handle(AgentLegAnswered("c1-a1"), 4.0)
-    assert acd.agents["1001"].presence.state is AgentState.ON_CALL
+    assert acd.roster.agent("1001").presence.state is AgentState.ON_CALL
 
 
 def test_ready_ends_wrap_up_early() -> None:
@@ -244,8 +244,8 @@ def test_hang_up_sweep_leaves_no_stuck_agent(hang_up_at: str) -> None:
     for timer in of(out, StartTimer):
         acd.handle(TimerFired(timer.key), timer.due)
     assert acd.calls == {}
-    assert acd.legs == {}
-    agent = acd.agents["1001"]
+    assert [leg.leg_id for leg in acd.book if acd.call_with_leg(leg.leg_id) is not None] == []
+    agent = acd.roster.agent("1001")
     assert agent.leg_id is None and agent.presence.state is AgentState.IDLE
 
 
@@ -277,7 +277,7 @@ def test_no_waiting_call_is_left_with_a_free_qualifying_agent(steps: list[tuple[
             acd.handle(CallEnqueued(f"c{calls}", f"c{calls}-in", f"q{pick % 3}", level % 3, needs), now)
         elif kind == 1:
             trigger = [StatusTrigger.LOGIN, StatusTrigger.READY, StatusTrigger.BREAK, StatusTrigger.LOGOUT][level % 4]
-            logged_out = acd.agents[agent_id].presence.status is AgentStatus.LOGGED_OUT
+            logged_out = acd.roster.agent(agent_id).presence.status is AgentStatus.LOGGED_OUT
             if trigger in (StatusTrigger.READY, StatusTrigger.BREAK) and logged_out:
                 continue
             acd.handle(AgentRequested(agent_id, trigger, "r"), now)
@@ -311,10 +311,10 @@ def check_dispatch_invariant(acd: Acd) -> None:
         if agent.leg_id is None:
             assert agent.presence.state in (AgentState.IDLE, AgentState.WRAP_UP)
     for waiting in acd.waiting_calls():
-        call = acd.calls[waiting.call_id]
+        call = acd.call(waiting.call_id)
         assert call.phase is CallPhase.WAITING and not call.offers
         for agent_id in acd.roster.members[call.queue]:
-            agent = acd.agents[agent_id]
+            agent = acd.roster.agent(agent_id)
             if agent_id in acd.roster.free:
                 assert match_score(agent.config.skills, call.skills) is None, (waiting, agent_id)
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from engine.core.acd import (
     Acd,
     AgentStatusRestored,
+    CallFound,
     CallPhase,
-    CallRestored,
     ContactObserved,
     LegHungUp,
     OriginateAgentLeg,
@@ -17,8 +17,8 @@ from engine.core.acd import (
     StartMusic,
     TimerFired,
 )
-from engine.core.acd.restore import needs_variables, plan_restore
 from engine.core.agent_fsm import AgentState, AgentStatus
+from engine.edge.restore_plan import needs_variables, plan_restore
 from engine.pbx.ari_models import Bridge, BridgeType, CallerID, Channel, ChannelState, DialplanCEP
 from tests.test_acd_machine import agents, enqueue, facts, of
 
@@ -74,13 +74,13 @@ def test_restored_waiting_callers_keep_their_place_and_connected_calls_finish_no
     acd.handle(ContactObserved("PJSIP/1001", reachable=True), 100.0)  # the AMI resync says so
     acd.handle(AgentStatusRestored("1001", "available", None, 5.0), 100.0)
     acd.handle(AgentStatusRestored("1002", "on_break", "lunch", 6.0), 100.0)
-    assert acd.agents["1002"].presence.status is AgentStatus.ON_BREAK
-    out = acd.handle(CallRestored("call-3", "ch-talk", "support", 0, 10.0, "557", "", "call-3-a2", "1001"), 100.0)
+    assert acd.roster.agent("1002").presence.status is AgentStatus.ON_BREAK
+    out = acd.handle(CallFound("call-3", "ch-talk", "support", 0, 10.0, "557", "", "call-3-a2", "1001"), 100.0)
     assert facts(out).count("CallRestored") == 1
-    assert acd.calls["call-3"].phase is CallPhase.CONNECTED
-    assert acd.agents["1001"].presence.state is AgentState.ON_CALL
+    assert acd.call("call-3").phase is CallPhase.CONNECTED
+    assert acd.roster.agent("1001").presence.state is AgentState.ON_CALL
     enqueue(acd, "c-new", 101.0)  # a caller after the restart waits behind the restored ones
-    out = acd.handle(CallRestored("call-2", "ch-early", "support", 0, 40.0, "556"), 100.5)
+    out = acd.handle(CallFound("call-2", "ch-early", "support", 0, 40.0, "556"), 100.5)
     assert StartMusic("ch-early", "default") in out and "CallerEnqueued" not in facts(out)
     assert [w.call_id for w in acd.waiting_calls("support")] == ["call-2", "c-new"]
 
@@ -90,4 +90,4 @@ def test_restored_waiting_callers_keep_their_place_and_connected_calls_finish_no
     assert out == []
     [offer] = of(acd.handle(TimerFired(("wrapup", "1001")), 190.0), OriginateAgentLeg)
     assert offer.call_id == "call-2"  # the restored caller first, before the one who came after the restart
-    assert offer.leg_id == "call-2-a1001"  # numbered past any leg the engine before the restart made
+    assert offer.leg_id == "call-2-a1"  # minted by the book (in production a random id: never one used before)

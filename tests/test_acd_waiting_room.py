@@ -14,13 +14,12 @@ from engine.core.acd import (
     AnnouncementEnded,
     Announcements,
     BridgeLegs,
-    CallbackAnswered,
-    CallbackFailed,
+    CallbackLegAnswered,
+    CallbackLegFailed,
     Callbacks,
     CallerPressed,
     CallPhase,
     DialCallback,
-    Fact,
     HangUpLeg,
     LegFailure,
     LegHeld,
@@ -43,6 +42,7 @@ from engine.core.acd.estimate import HandleTimes, estimated_wait_s
 from engine.core.agent_fsm import AgentState, StatusTrigger
 from engine.core.strategies import Strategy
 from engine.routing.announcements import CALLBACK_PROMPT, announcement_media
+from tests.fact_helpers import FactView, views
 from tests.test_acd_machine import agents, enqueue, facts, of, ready, state_of
 
 ANNOUNCED = QueueConfig("support", wrapup_s=10, default_handle_s=120,
@@ -50,8 +50,8 @@ ANNOUNCED = QueueConfig("support", wrapup_s=10, default_handle_s=120,
                         callbacks=Callbacks(ring_timeout_s=30, attempts=2, retry_after_s=60))
 
 
-def fact(commands: list[AcdCommand], kind: str) -> Fact:
-    [found] = [c for c in commands if isinstance(c, Fact) and c.kind == kind]
+def fact(commands: list[AcdCommand], kind: str) -> FactView:
+    [found] = views(commands, kind)
     return found
 
 
@@ -131,7 +131,7 @@ def test_press_1_turns_the_call_into_a_callback_that_keeps_its_place() -> None:
     out = acd.handle(CallerPressed("c1-caller", "1"), 31.0)
     assert fact(out, "CallbackRequested").data == {"number": "555", "position": 1, "wait_s": 21.0}
     assert HangUpLeg("c1-caller", "callback requested") in out
-    assert acd.calls["c1"].phase is CallPhase.CALLBACK
+    assert acd.call("c1").phase is CallPhase.CALLBACK
     assert [w.call_id for w in acd.waiting_calls("support")] == ["c1", "c2"]
     assert acd.handle(LegHungUp("c1-caller"), 31.2) == []  # the hang-up it asked for is not an abandon
 
@@ -143,7 +143,7 @@ def test_press_1_turns_the_call_into_a_callback_that_keeps_its_place() -> None:
     assert state_of(acd, "1001") is AgentState.RESERVED
     assert [w.call_id for w in acd.waiting_calls("support")] == ["c2"]
 
-    out = acd.handle(CallbackAnswered(dial.leg_id), 118.0)
+    out = acd.handle(CallbackLegAnswered(dial.leg_id), 118.0)
     assert StartMusic(dial.leg_id, "default") in out
     [offer] = of(out, OriginateAgentLeg)
     assert offer.agent_id == "1001"
@@ -160,14 +160,14 @@ def test_callback_not_reached_is_retried_keeping_its_place_then_given_up() -> No
     acd.handle(LegHungUp("c0-caller"), 100.0)
     [dial] = of(acd.handle(TimerFired(("wrapup", "1001")), 110.0), DialCallback)
     enqueue(acd, "c2", 120.0, caller_number="556")  # waits: 1001 is kept for the callback
-    out = acd.handle(CallbackFailed(dial.leg_id, LegFailure.NO_ANSWER), 140.0)
+    out = acd.handle(CallbackLegFailed(dial.leg_id, LegFailure.NO_ANSWER), 140.0)
     assert fact(out, "CallbackNotReached").data == {"failure": "no_answer", "attempt": 1, "given_up": False}
     assert of(out, OriginateAgentLeg)[0].call_id == "c2"  # 1001 released, takes the next caller
     acd.handle(LegHungUp("c2-caller"), 150.0)
     acd.handle(TimerFired(("wrapup", "1001")), 160.0)
     out = acd.handle(TimerFired(("callback_retry", "c1")), 200.0)
     [again] = of(out, DialCallback)
-    out = acd.handle(CallbackFailed(again.leg_id, LegFailure.BUSY), 210.0)
+    out = acd.handle(CallbackLegFailed(again.leg_id, LegFailure.BUSY), 210.0)
     assert fact(out, "CallbackGivenUp").data == {"attempts": 2}
     assert "c1" not in acd.calls and state_of(acd, "1001") is AgentState.IDLE
 
@@ -176,7 +176,7 @@ def test_press_1_is_ignored_where_no_callback_is_offered() -> None:
     acd = Acd([QueueConfig("support")], agents("1001"))
     enqueue(acd, "c1", 0.0, caller_number="555")
     assert acd.handle(CallerPressed("c1-caller", "1"), 5.0) == []
-    assert acd.calls["c1"].phase is CallPhase.WAITING
+    assert acd.call("c1").phase is CallPhase.WAITING
 
 
 def test_estimated_wait_over_threshold_overflows_or_offers_the_callback() -> None:
@@ -187,7 +187,7 @@ def test_estimated_wait_over_threshold_overflows_or_offers_the_callback() -> Non
     enqueue(acd, "c0", 0.0)  # 1001 is offered c0: estimate for the next is 1 * 120 / 1 > 100
     out = enqueue(acd, "c1", 1.0)
     assert fact(out, "CallOverflowed").data["why"] == "estimated wait"
-    assert acd.calls["c1"].queue == "backup"
+    assert acd.call("c1").queue == "backup"
 
     offer = (OverflowRule(OverflowWhen.ESTIMATED_WAIT, OverflowTarget.CALLBACK, "", threshold_s=100),)
     acd = Acd([QueueConfig("support", default_handle_s=120, overflow=offer)], agents("1001"))
@@ -197,7 +197,7 @@ def test_estimated_wait_over_threshold_overflows_or_offers_the_callback() -> Non
     [announce] = of(out, Announce)
     assert announce.offer_callback is True
     acd.handle(CallerPressed("c1-caller", "1"), 5.0)
-    assert acd.calls["c1"].phase is CallPhase.CALLBACK
+    assert acd.call("c1").phase is CallPhase.CALLBACK
 
 
 def test_transfer_to_a_queue_makes_a_new_queue_visit_and_wraps_the_agent_up() -> None:
@@ -208,13 +208,13 @@ def test_transfer_to_a_queue_makes_a_new_queue_visit_and_wraps_the_agent_up() ->
     acd.handle(AgentLegAnswered("c1-a1"), 2.0)
     out = acd.handle(TransferRequested("c1", to_queue="sales"), 62.0)
     assert fact(out, "CallTransferred").data == {"to_queue": "sales", "to_agent": None, "talk_s": 60.0}
-    assert HangUpLeg("c1-a1", "transferred") in out and TearDownBridge("c1-bridge") in out
+    assert HangUpLeg("c1-a1", "transferred") in out and TearDownBridge("c1", "c1-bridge") in out
     assert fact(out, "CallerEnqueued").queue == "sales"
     assert StartMusic("c1-caller", "default") in out
     assert state_of(acd, "1001") is AgentState.WRAP_UP
     assert acd.handle(LegHungUp("c1-a1"), 62.1) == []  # the transferring leg's end is expected
     ready(acd, "2001", now=63.0)
-    assert acd.calls["c1"].offers == {"c1-a2": "2001"}  # leg ids never repeat within a call
+    assert acd.call("c1").offers == {"c1-a2": "2001"}  # leg ids never repeat within a call
 
 
 def test_transfer_to_a_free_agent_rings_them_and_falls_back_to_the_queue() -> None:
@@ -230,7 +230,7 @@ def test_transfer_to_a_free_agent_rings_them_and_falls_back_to_the_queue() -> No
     assert offer.agent_id == "1002"
     acd.handle(AgentLegFailed(offer.leg_id, LegFailure.NO_ANSWER), 27.0)
     # back in its queue: 1001 is in wrap-up, 1002 on break "no answer"
-    assert acd.calls["c1"].phase is CallPhase.WAITING
+    assert acd.call("c1").phase is CallPhase.WAITING
     with pytest.raises(TransferRefused, match="not connected"):
         acd.handle(TransferRequested("c1", to_queue="support"), 28.0)
 
@@ -253,7 +253,7 @@ def test_press_1_before_the_offer_was_heard_is_not_a_callback_request() -> None:
     acd = busy_center()
     out = enqueue(acd, "c1", 10.0, caller_number="555")
     assert acd.handle(CallerPressed("c1-caller", "1"), 13.0) == []  # an early key press, offer not yet made
-    assert acd.calls["c1"].phase is CallPhase.WAITING
+    assert acd.call("c1").phase is CallPhase.WAITING
     fire(acd, out, "announce")
     assert "CallbackRequested" in facts(acd.handle(CallerPressed("c1-caller", "1"), 31.0))
 

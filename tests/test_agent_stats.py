@@ -8,14 +8,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from engine.core.agent_stats import AgentStats
-from engine.core.stats import FactRecord
+from engine.core.facts import Stamped
+from tests.fact_helpers import stamped
 
 PARIS = ZoneInfo("Europe/Paris")
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=PARIS).timestamp()
 
 
-def fact(seq: int, at: float, kind: str, **data: object) -> FactRecord:
-    return FactRecord(seq, T0 + at, kind, "c1", "support", "1001", dict(data))
+def fact(seq: int, at: float, kind: str, **data: object) -> Stamped:
+    return stamped(seq, T0 + at, kind, "c1", "support", "1001", dict(data))
 
 
 def test_occupancy_is_busy_time_over_staffed_time_with_the_open_span_counted() -> None:
@@ -70,6 +71,6 @@ def test_a_restart_recorded_in_the_history_is_not_counted_either() -> None:
     stats.feed([fact(1, 0, "AgentStatusChanged", status="available"),
                 fact(2, 100, "AgentStateChanged", state="reserved"),
                 fact(3, 101, "AgentStateChanged", state="idle"),
-                FactRecord(4, T0 + 5000, "EngineStarted"),  # the engine was away from 101 s to 5,000 s
+                stamped(4, T0 + 5000, "EngineStarted"),  # the engine was away from 101 s to 5,000 s
                 fact(5, 5010, "AgentStateChanged", state="reserved")])
     assert stats.today("1001", T0 + 5010).staffed_s == 111.0  # 0-101 and 5,000-5,010

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from engine.center_config import load_center_config
+from engine.core.acd import QueueConfig
 from engine.core.acd.config import OverflowTarget, OverflowWhen
 from engine.core.skills import Relaxation, SkillRequirement
 from engine.core.strategies import Strategy
@@ -14,7 +15,7 @@ from tests.conftest import REPO
 
 def test_shipped_center_config_loads() -> None:
     center = load_center_config(REPO / "center.yaml")
-    queues = {q.name: q for q in center.queues}
+    queues: dict[str, QueueConfig] = {q.name: q for q in center.queues}
     support = queues["support"]
     assert (support.strategy, support.wrapup_s, support.max_wait_s, support.max_length) == (
         Strategy.LONGEST_IDLE, 30.0, 300.0, 50)

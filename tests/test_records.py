@@ -19,6 +19,7 @@ from engine.core.records import (
     queue_log_text,
 )
 from tests.conftest import SHARED
+from tests.fact_helpers import complete
 
 T0 = 1_795_600_000.0
 
@@ -37,7 +38,7 @@ class Feed:
                  queue: str | None = None, leg: str | None = None, **body: Any) -> list[RowOp]:
         self.seq += 1
         record = EventRecord(self.seq, T0 + at, EventSource.ENGINE, kind, call_id=call_id, leg_id=leg,
-                             agent_id=agent, queue=queue, body=body)
+                             agent_id=agent, queue=queue, body=complete(kind, body))
         self.facts.append(record)
         ops = self.records.apply(record)
         self.ops.extend(ops)

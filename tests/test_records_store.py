@@ -21,7 +21,6 @@ from engine.core.acd import (
     AgentRequested,
     CallEnqueued,
     ContactObserved,
-    Fact,
     LegFailure,
     LegHungUp,
     OverflowRule,
@@ -33,8 +32,10 @@ from engine.core.acd import (
 from engine.core.acd.events import AcdEvent
 from engine.core.agent_fsm import StatusTrigger
 from engine.core.event_record import EventRecord, EventSource
+from engine.core.fact_registry import encode, is_fact, name_of
+from engine.core.facts import Stamped, fact_of
 from engine.core.records import CallRecords, Kind, RowOp, SegmentRow
-from engine.core.stats import Counters, FactRecord, QueueStats
+from engine.core.stats import Counters, QueueStats
 from engine.store.event_writer import EventWriter
 from engine.store.kpis import queue_kpis
 from engine.store.migrate import migrate
@@ -182,7 +183,7 @@ async def test_a_restart_finishes_open_calls_without_duplicating_rows(pool: Any,
 
 def counters_from(records: Iterable[EventRecord], timezone: str, targets: dict[str, float]) -> QueueStats:
     stats = QueueStats(timezone, targets)
-    stats.feed(FactRecord(r.seq, r.received_at, r.type, r.call_id, r.queue, r.agent_id, r.body) for r in records)
+    stats.feed(Stamped(r.seq, r.received_at, fact) for r in records if (fact := fact_of(r)) is not None)
     return stats
 
 
@@ -261,9 +262,10 @@ class AcdRun:
             self._publish(now, "CallStarted", event.call_id, None, event.queue, event.caller_leg,
                           {"number": "5000", "caller": event.caller_number, "caller_name": event.caller_name})
         for command in self.acd.handle(event, now):
-            if isinstance(command, Fact):
-                self._publish(now, command.kind, command.call_id, command.agent_id, command.queue, command.leg_id,
-                              command.data)
+            if is_fact(command):
+                stored = encode(command)
+                self._publish(now, name_of(type(command)), stored.call_id, stored.agent_id, stored.queue,
+                              stored.leg_id, stored.body)
 
     def _publish(self, now: float, kind: str, call_id: str | None, agent_id: str | None, queue: str | None,
                  leg_id: str | None, body: dict[str, Any]) -> None:

@@ -12,7 +12,6 @@ from engine.core.acd import (
     AgentRequested,
     CallEnqueued,
     ContactObserved,
-    Fact,
     LegHungUp,
     OverflowRule,
     OverflowTarget,
@@ -23,7 +22,10 @@ from engine.core.acd import (
 )
 from engine.core.acd.events import AcdEvent
 from engine.core.agent_fsm import StatusTrigger
-from engine.core.stats import FactRecord, QueueStats
+from engine.core.fact_registry import is_fact
+from engine.core.facts import Stamped
+from engine.core.stats import QueueStats
+from tests.fact_helpers import stamped
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Europe/Paris")).timestamp()
 
@@ -31,15 +33,14 @@ T0 = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("Europe/Paris")).timestamp()
 class Run:
     def __init__(self, acd: Acd) -> None:
         self.acd = acd
-        self.records: list[FactRecord] = []
+        self.records: list[Stamped] = []
         self.timers: list[StartTimer] = []
 
     def at(self, offset: float, event: AcdEvent) -> None:
         now = T0 + offset
         for command in self.acd.handle(event, now):
-            if isinstance(command, Fact):
-                self.records.append(FactRecord(len(self.records) + 1, now, command.kind, command.call_id,
-                                               command.queue, command.agent_id, command.data))
+            if is_fact(command):
+                self.records.append(Stamped(len(self.records) + 1, now, command))
             elif isinstance(command, StartTimer):
                 self.timers.append(command)
 
@@ -105,13 +106,13 @@ def test_overflowed_call_is_offered_in_both_queues_answered_in_one() -> None:
 
 
 def test_a_restart_drops_the_visits_it_cannot_follow_and_takes_back_the_restored_ones() -> None:
-    from engine.core.stats import FactRecord, QueueStats
+    from engine.core.stats import QueueStats
 
     stats = QueueStats("UTC")
-    stats.feed([FactRecord(1, 100.0, "CallerEnqueued", "c1", "support"),
-                FactRecord(2, 101.0, "CallerEnqueued", "c2", "support"),
-                FactRecord(3, 500.0, "EngineStarted"),
-                FactRecord(4, 501.0, "CallRestored", "c2", "support", data={"phase": "waiting"})])
+    stats.feed([stamped(1, 100.0, "CallerEnqueued", "c1", "support"),
+                stamped(2, 101.0, "CallerEnqueued", "c2", "support"),
+                stamped(3, 500.0, "EngineStarted"),
+                stamped(4, 501.0, "CallRestored", "c2", "support", data={"phase": "waiting"})])
     assert stats.waiting(600.0) == {"support": (1, 499.0)}  # c2 only, still timed from its entry
     day = stats.current("support", 600.0)["today"]
     assert day["offered"] == 2  # the restart counts nothing again

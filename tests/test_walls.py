@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import REPO
 
 IO_FRAMEWORKS = {"asyncio", "aiohttp", "panoramisk", "asyncpg"}
-PURE_PACKAGES = ["engine/core", "engine/pbx"]
+PURE_PACKAGES = ["engine/core", "engine/pbx", "engine/edge"]
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -50,6 +50,14 @@ def test_pure_core_imports_no_io(package: str) -> None:
     for path in sources(package):
         bad = top_levels(imported_modules(path)) & (IO_FRAMEWORKS | {"pbxsim", "wallboard"})
         assert not bad, f"{path.relative_to(REPO)} imports {sorted(bad)}"
+
+
+def test_core_imports_nothing_of_the_wire() -> None:
+    """The core speaks its own words: the AMI/ARI vocabulary, the adapters and the translation stay outside."""
+    for path in sources("engine/core"):
+        wire = {m for m in imported_modules(path) if m.split(".")[:2] in (["engine", "pbx"], ["engine", "adapters"],
+                                                                          ["engine", "edge"])}
+        assert not wire, f"{path.relative_to(REPO)} imports {sorted(wire)}"
 
 
 def test_engine_never_imports_pbxsim() -> None:

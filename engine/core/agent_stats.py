@@ -13,11 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import assert_never
 from zoneinfo import ZoneInfo
 
-from engine.core.stats import FactRecord, interval_keys
+from engine.core import facts as f
+from engine.core.agent_fsm import AgentState, AgentStatus
+from engine.core.stats import interval_keys
 
-_BUSY = {"reserved", "ringing", "on_call", "wrap_up"}
+_BUSY = {AgentState.RESERVED, AgentState.RINGING, AgentState.ON_CALL, AgentState.WRAP_UP}
 QUARTER_S = 900.0
 
 
@@ -41,8 +44,8 @@ class AgentCounters:
 
 @dataclass(slots=True)
 class _Presence:
-    status: str = "logged_out"
-    state: str = "idle"
+    status: AgentStatus = AgentStatus.LOGGED_OUT
+    state: AgentState = AgentState.IDLE
     since: float = 0.0
 
 
@@ -57,41 +60,53 @@ class AgentStats:
     def keys(self, at: float) -> tuple[str, str, str]:
         return interval_keys(at, self._zone)
 
-    def feed(self, records: Iterable[FactRecord]) -> None:
+    def feed(self, records: Iterable[f.Stamped]) -> None:
         for record in records:
             if record.seq <= self.last_seq:
                 continue
             self.last_seq = record.seq
-            if record.kind == "EngineStarted" and self._last_at is not None:
-                self.resume(self._last_at, record.at)  # a restart in the history: the gap is nobody's
-            elif record.agent_id is not None:
-                self._apply(record)
+            self._apply(record.fact, record.at)
             self._last_at = record.at
 
-    def _apply(self, record: FactRecord) -> None:
-        agent, kind, data = record.agent_id or "", record.kind, record.data
-        if kind in ("AgentStatusChanged", "AgentStateChanged"):
-            presence = self._presence.setdefault(agent, _Presence(since=record.at))
-            self._close_span(agent, presence, record.at)
-            if kind == "AgentStatusChanged":
-                presence.status = str(data.get("status", presence.status))
-            else:
-                presence.state = str(data.get("state", presence.state))
-            return
-        for counters in self._counters(agent, record.at):
-            if kind == "AgentConnected":
-                counters.handled += 1
-            elif kind == "CallCompleted" and isinstance(talk := data.get("talk_s"), int | float):
-                counters.talk_s += talk
-            elif kind == "AgentWrapUpEnded" and isinstance(wrapup := data.get("wrapup_s"), int | float):
-                counters.wrapup_s += wrapup
+    def _apply(self, fact: f.Fact, at: float) -> None:
+        match fact:
+            case f.EngineStarted():
+                if self._last_at is not None:
+                    self.resume(self._last_at, at)  # a restart in the history: the gap is nobody's
+            case f.AgentStatusChanged(agent_id=agent, status=status):
+                presence = self._presence.setdefault(agent, _Presence(since=at))
+                self._close_span(agent, presence, at)
+                presence.status = status
+            case f.AgentStateChanged(agent_id=agent, state=state):
+                presence = self._presence.setdefault(agent, _Presence(since=at))
+                self._close_span(agent, presence, at)
+                presence.state = state
+            case f.AgentConnected(agent_id=agent):
+                for counters in self._counters(agent, at):
+                    counters.handled += 1
+            case f.CallCompleted(agent_id=agent, talk_s=talk_s):
+                if agent is not None:
+                    for counters in self._counters(agent, at):
+                        counters.talk_s += talk_s
+            case f.AgentWrapUpEnded(agent_id=agent, wrapup_s=wrapup_s):
+                for counters in self._counters(agent, at):
+                    counters.wrapup_s += wrapup_s
+            case (f.CallStarted() | f.CallerEnqueued() | f.CallerAnnounced() | f.AgentOffered() | f.AgentRinging()
+                  | f.AgentMissed() | f.AgentOfferCancelled() | f.CallerAbandoned() | f.CallHeld() | f.CallUnheld()
+                  | f.CallTransferred() | f.CallRefused() | f.CallOverflowed() | f.CallbackRequested()
+                  | f.CallbackDialed() | f.CallbackAnswered() | f.CallbackNotReached() | f.CallbackGivenUp()
+                  | f.CallRestored() | f.AgentDeviceBusy() | f.AgentDeviceFree() | f.AgentReachable()
+                  | f.AgentUnreachable() | f.EngineStopping() | f.EngineStopped() | f.AcdRestored()):
+                pass
+            case _:
+                assert_never(fact)
 
     def _counters(self, agent: str, at: float) -> list[AgentCounters]:
         return [self.counters.setdefault((agent, key), AgentCounters()) for key in self.keys(at)]
 
     def _close_span(self, agent: str, presence: _Presence, now: float) -> None:
         busy = presence.state in _BUSY
-        if busy or presence.status == "available":
+        if busy or presence.status is AgentStatus.AVAILABLE:
             for start, seconds in _pieces(presence.since, now):
                 for counters in self._counters(agent, start):
                     counters.staffed_s += seconds
@@ -118,7 +133,7 @@ class AgentStats:
                 current.handled, current.talk_s, current.wrapup_s = kept.handled, kept.talk_s, kept.wrapup_s
                 current.staffed_s, current.busy_s = kept.staffed_s, kept.busy_s
         presence = self._presence.get(agent)
-        if presence is not None and (presence.state in _BUSY or presence.status == "available"):
+        if presence is not None and (presence.state in _BUSY or presence.status is AgentStatus.AVAILABLE):
             for start, seconds in _pieces(presence.since, now):
                 for key in self.keys(start):
                     if key in figures:

@@ -27,6 +27,10 @@ class EventRecord:
     agent_id: str | None = None
     queue: str | None = None
     body: dict[str, Any] = field(default_factory=dict)
+    version: int = 1  # the schema version of the body, for a fact (engine/core/fact_registry.py)
+    # The typed fact this record stores, when the engine published one: read it with engine.core.facts.fact_of
+    # (typed there; this module is below the facts and does not know them).
+    fact: object | None = field(default=None, compare=False, repr=False)
 
     def as_json(self) -> dict[str, Any]:
         return {

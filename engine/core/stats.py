@@ -25,15 +25,17 @@ Intervals: the current 15-minute interval, the current hour and today, each keye
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from typing import assert_never
 from zoneinfo import ZoneInfo
+
+from engine.core import facts as f
 
 SHORT_ABANDON_S = 5.0
 # Facts after which a call no longer waits in the queue it names, unanswered; the last two may also turn a
 # call away at the door of a queue it never waited in.
-_LEAVING = {"CallerAbandoned", "CallbackRequested", "CallOverflowed", "CallRefused"}
-_TURNED_AWAY = {"CallOverflowed", "CallRefused"}
+Leaving = f.CallerAbandoned | f.CallbackRequested | f.CallOverflowed | f.CallRefused
 
 
 def interval_keys(at: float, zone: ZoneInfo) -> tuple[str, str, str]:
@@ -45,19 +47,6 @@ def interval_keys(at: float, zone: ZoneInfo) -> tuple[str, str, str]:
         f"hour:{local:%Y-%m-%dT%H}",
         f"day:{local:%Y-%m-%d}",
     )
-
-
-@dataclass(frozen=True, slots=True)
-class FactRecord:
-    """A stored ACD fact as the statistics need it (built from an `events` row or a live event)."""
-
-    seq: int
-    at: float
-    kind: str
-    call_id: str | None = None
-    queue: str | None = None
-    agent_id: str | None = None
-    data: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -120,7 +109,7 @@ class QueueStats:
     def interval_keys(self, at: float) -> tuple[str, str, str]:
         return interval_keys(at, self._zone)
 
-    def feed(self, records: Iterable[FactRecord]) -> None:
+    def feed(self, records: Iterable[f.Stamped]) -> None:
         for record in records:
             if record.seq <= self.last_seq:
                 continue  # already counted: replays and live deltas may overlap
@@ -135,50 +124,62 @@ class QueueStats:
         self._suspended.update(self._visits)
         self._visits.clear()
 
-    def _apply(self, record: FactRecord) -> None:
-        kind, call_id = record.kind, record.call_id or ""
-        if kind == "EngineStarted":
-            self.restarted()
-        elif kind == "CallRestored" and (visit := self._suspended.pop(call_id, None)) is not None:
-            self._visits[call_id] = visit
-        elif kind == "CallerEnqueued" and record.queue:
-            self._visits[call_id] = self._enter(record.queue, record.at)
-        elif kind in _LEAVING:
-            self._leave(record, call_id)
-        elif kind == "AgentWrapUpEnded":
-            self._wrap_up_ended(record)
-        elif (visit := self._visits.get(call_id)) is None:
-            return
-        elif kind == "AgentConnected" and not visit.answered:  # not again for a transfer to an agent
-            waited = record.at - visit.entered_at
-            within = waited <= self._targets.get(visit.queue, 20.0)
-            visit.answered = True
-            for counters in self._bump(visit):
-                counters.answered += 1
-                counters.answered_in_target += within
-                counters.wait_answered_s += waited
-        elif kind == "CallCompleted":
-            talk = record.data.get("talk_s")
-            visit.talk_s = float(talk) if isinstance(talk, int | float) else 0.0
-            del self._visits[call_id]
-            if visit.answered:
-                self._completed[call_id] = visit
+    def _apply(self, record: f.Stamped) -> None:
+        fact, at = record.fact, record.at
+        match fact:
+            case f.EngineStarted():
+                self.restarted()
+            case f.CallRestored(call_id=call_id):
+                if (visit := self._suspended.pop(call_id, None)) is not None:
+                    self._visits[call_id] = visit
+            case f.CallerEnqueued(call_id=call_id, queue=queue):
+                self._visits[call_id] = self._enter(queue, at)
+            case f.CallerAbandoned() | f.CallbackRequested() | f.CallOverflowed() | f.CallRefused():
+                self._leave(fact, at)
+            case f.AgentWrapUpEnded():
+                self._wrap_up_ended(fact)
+            case f.AgentConnected(call_id=call_id):
+                visit = self._visits.get(call_id)
+                if visit is not None and not visit.answered:  # not again for a transfer to an agent
+                    waited = at - visit.entered_at
+                    within = waited <= self._targets.get(visit.queue, 20.0)
+                    visit.answered = True
+                    for counters in self._bump(visit):
+                        counters.answered += 1
+                        counters.answered_in_target += within
+                        counters.wait_answered_s += waited
+            case f.CallCompleted(call_id=call_id, talk_s=talk_s):
+                visit = self._visits.pop(call_id, None)
+                if visit is not None:
+                    visit.talk_s = talk_s
+                    if visit.answered:
+                        self._completed[call_id] = visit
+            case (f.CallStarted() | f.CallerAnnounced() | f.AgentOffered() | f.AgentRinging() | f.AgentMissed()
+                  | f.AgentOfferCancelled() | f.CallHeld() | f.CallUnheld() | f.CallTransferred() | f.CallbackDialed()
+                  | f.CallbackAnswered() | f.CallbackNotReached() | f.CallbackGivenUp() | f.AgentStatusChanged()
+                  | f.AgentStateChanged() | f.AgentDeviceBusy() | f.AgentDeviceFree() | f.AgentReachable()
+                  | f.AgentUnreachable() | f.EngineStopping() | f.EngineStopped() | f.AcdRestored()):
+                pass
+            case _:
+                assert_never(fact)
 
-    def _leave(self, record: FactRecord, call_id: str) -> None:
+    def _leave(self, fact: Leaving, at: float) -> None:
         """The call leaves the queue unanswered, from its place in line or turned away at the door."""
-        kind, visit = record.kind, self._visits.get(call_id)
-        if visit is None or visit.answered or visit.queue != record.queue:
-            if kind not in _TURNED_AWAY or not record.queue:
+        visit = self._visits.get(fact.call_id)
+        turned_away = isinstance(fact, f.CallOverflowed | f.CallRefused)
+        if visit is None or visit.answered or visit.queue != fact.queue:
+            if not turned_away:
                 return  # an abandon or a callback with no place in this line: no visit to end
-            visit = self._enter(record.queue, record.at)
-        waited = record.at - visit.entered_at
+            visit = self._enter(fact.queue, at)
+        waited = at - visit.entered_at
+        abandoned = isinstance(fact, f.CallerAbandoned)
         for counters in self._bump(visit):
-            counters.abandoned += kind == "CallerAbandoned"
-            counters.short_abandoned += kind == "CallerAbandoned" and waited < SHORT_ABANDON_S
-            counters.overflowed += kind == "CallOverflowed"
-            counters.refused += kind == "CallRefused"
-            counters.callbacks += kind == "CallbackRequested"
-        self._visits.pop(call_id, None)
+            counters.abandoned += abandoned
+            counters.short_abandoned += abandoned and waited < SHORT_ABANDON_S
+            counters.overflowed += isinstance(fact, f.CallOverflowed)
+            counters.refused += isinstance(fact, f.CallRefused)
+            counters.callbacks += isinstance(fact, f.CallbackRequested)
+        self._visits.pop(fact.call_id, None)
 
     def _enter(self, queue: str, at: float) -> _Visit:
         visit = _Visit(queue, at, self.interval_keys(at))
@@ -186,15 +187,14 @@ class QueueStats:
             counters.offered += 1
         return visit
 
-    def _wrap_up_ended(self, record: FactRecord) -> None:
+    def _wrap_up_ended(self, fact: f.AgentWrapUpEnded) -> None:
         # Handle time = talk + wrap-up, counted when the agent's wrap-up of the call ends.
-        visit = self._completed.pop(record.call_id or "", None)
-        wrapup = record.data.get("wrapup_s")
-        if visit is None or not isinstance(wrapup, int | float):
+        visit = self._completed.pop(fact.call_id, None)
+        if visit is None:
             return
         for counters in self._bump(visit):
             counters.handled += 1
-            counters.handle_s += visit.talk_s + wrapup
+            counters.handle_s += visit.talk_s + fact.wrapup_s
 
     def waiting(self, now: float) -> dict[str, tuple[int, float]]:
         """Per queue: calls waiting (not yet answered) and the longest wait, live."""

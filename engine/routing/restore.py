@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from engine.adapters.ari import AriClient
 from engine.adapters.ari.errors import AriError, AriNotFound, ResourceGone
-from engine.core.acd.restore import CALL_VARIABLES
+from engine.edge.restore_plan import CALL_VARIABLES
 from engine.pbx import ari_commands as cmd
 
 IN_FLIGHT = 20

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -24,24 +23,21 @@ from engine.adapters.ari import AriClient
 from engine.adapters.ari.errors import AriError, AriNotFound, EndpointUnavailable, ResourceGone
 from engine.center_config import CenterConfig
 from engine.clock import RuntimeClock
+from engine.core import facts
 from engine.core.acd import (
     Acd,
     AcdCommand,
     AcdEvent,
-    AgentLegAnswered,
     AgentLegFailed,
     AgentRequested,
     AgentStatusRestored,
     Announce,
-    AnnouncementEnded,
     BridgeLegs,
-    CallbackAnswered,
-    CallbackFailed,
+    CallbackLegFailed,
     CallEnqueued,
     CancelTimer,
     ContactObserved,
     DialCallback,
-    Fact,
     HangUpLeg,
     LegFailure,
     LegHungUp,
@@ -56,22 +52,23 @@ from engine.core.acd import (
     TransferRequested,
     UnknownAgent,
 )
-from engine.core.acd.from_pbx import (
-    FeatureCode,
-    LegBook,
-    NewCaller,
-    StrayChannel,
-    TransferAsked,
-    agent_leg_args,
-    callback_leg_args,
-    from_ami,
-    from_ari,
-)
-from engine.core.acd.restore import needs_variables, plan_restore
 from engine.core.agent_fsm import AgentStatus, IllegalTransition, StatusTrigger
 from engine.core.agent_stats import AgentStats
-from engine.core.event_record import EventSource
-from engine.core.stats import FactRecord, QueueStats
+from engine.core.calls import CallBook, LegRole, LegStage, RandomIds
+from engine.core.fact_registry import is_fact
+from engine.core.ids import AgentId, CallId, QueueName
+from engine.core.stats import QueueStats
+from engine.edge.restore_plan import needs_variables, plan_restore
+from engine.edge.stasis import agent_leg_args, callback_leg_args
+from engine.edge.translate import (
+    FeatureCode,
+    NewCaller,
+    PbxTranslator,
+    StrayChannel,
+    TransferAsked,
+    from_ami,
+    inbound_kinds,
+)
 from engine.pbx import ari_commands as cmd
 from engine.pbx.ami_events import AmiStreamItem
 from engine.pbx.ari_events import AriEvent, AriResynced
@@ -85,8 +82,6 @@ from engine.runtime import EventStream
 log = logging.getLogger(__name__)
 
 VOICEMAIL_CONTEXT = "callhive-voicemail"
-# Facts after which the ACD knows the call no more (an overflow to voicemail ends it too).
-CALL_ENDS = {"CallCompleted", "CallerAbandoned", "CallRefused", "CallbackGivenUp"}
 FEATURE_TRIGGERS = {"ready": StatusTrigger.READY, "break": StatusTrigger.BREAK, "logout": StatusTrigger.LOGOUT,
                     "login": StatusTrigger.LOGIN}
 
@@ -94,20 +89,24 @@ FEATURE_TRIGGERS = {"ready": StatusTrigger.READY, "break": StatusTrigger.BREAK, 
 class AcdRuntime:
     def __init__(self, center: CenterConfig, app: str, clock: RuntimeClock, stream: EventStream,
                  ari: AriClient, timezone: str = "UTC", *, login_when_reachable: bool = False,
-                 restored_statuses: Sequence[AgentStatusRestored] = (), history: Sequence[FactRecord] = ()) -> None:
+                 restored_statuses: Sequence[AgentStatusRestored] = (), history: Sequence[facts.Stamped] = ()) -> None:
         self.center = center
-        self.acd = Acd(list(center.queues), list(center.agents), timezone)
+        self.book = CallBook(RandomIds())
+        self.acd = Acd(list(center.queues), list(center.agents), timezone, self.book)
+        self._translator = PbxTranslator(self.book, inbound_kinds())
         self._app = app
         self._clock = clock
         self._stream = stream
         self._ari = ari
         self._timers = Timers(clock, self._timer_fired)
         self._lanes = Lanes()
-        self._call_of_leg: dict[str, str] = {}  # caller and agent legs -> call, to pick a request's lane
-        self._legs_of_call: dict[str, list[str]] = {}
-        self._legs = LegBook()
-        self._announcements_made = 0
-        self._calls_made = 0
+        self._effects: dict[type[Any], Callable[[Any], None]] = {
+            StartTimer: lambda c: self._timers.start(c.key, c.due),
+            CancelTimer: lambda c: self._timers.cancel(c.key),
+            OriginateAgentLeg: self._offer_leg, HangUpLeg: self._hang_up, StopMusic: self._stop_music,
+            StartMusic: self._start_music, Announce: self._announce, DialCallback: self._dial_back_leg,
+            BridgeLegs: self._bridge, TearDownBridge: self._tear_down, SendToVoicemail: self._to_voicemail,
+        }
         self._agent_by_endpoint = {a.endpoint: a.agent_id for a in center.agents}
         self._default_queue = center.queues[0].name if center.queues else None
         # The demo's simulated agents have nobody to log them in: they log in once their phone is reachable.
@@ -131,7 +130,7 @@ class AcdRuntime:
         if isinstance(event, AriResynced):
             self._resynced(event)
             return
-        for meaning in from_ari(event, self._legs):
+        for meaning in self._translator.from_ari(event):
             if isinstance(meaning, NewCaller):
                 self._new_caller(meaning)
             elif isinstance(meaning, FeatureCode):
@@ -155,14 +154,14 @@ class AcdRuntime:
 
     def request(self, agent_id: str, trigger: StatusTrigger, reason: str | None = None) -> None:
         """An agent action from the API or CLI; raises ValueError or IllegalTransition with a clear message."""
-        self.apply(AgentRequested(agent_id, trigger, reason))
+        self.apply(AgentRequested(AgentId(agent_id), trigger, reason))
 
     def transfer(self, call_id: str, *, to_queue: str | None = None, to_agent: str | None = None) -> None:
         """Hand a connected call to a queue or a free agent; raises TransferRefused or UnknownAgent."""
-        self.apply(TransferRequested(call_id, to_queue, to_agent))
+        self.apply(TransferRequested(CallId(call_id), None if to_queue is None else QueueName(to_queue),
+                                   None if to_agent is None else AgentId(to_agent)))
 
     def apply(self, event: AcdEvent) -> None:
-        self._track(event)
         for command in self.acd.handle(event, self._clock.now()):
             self._carry_out(command)
 
@@ -180,46 +179,23 @@ class AcdRuntime:
     def calls_view(self) -> list[dict[str, object]]:
         return views.calls_view(self.acd, self._clock.now())
 
-    # --- bookkeeping of the legs the translation needs ------------------------------------------------
-    def _track(self, event: AcdEvent) -> None:
-        legs = self._legs
-        if isinstance(event, AgentLegAnswered):
-            legs.offered.discard(event.leg_id)
-            legs.answered.add(event.leg_id)
-            legs.agents.add(event.leg_id)
-        elif isinstance(event, AgentLegFailed):
-            legs.offered.discard(event.leg_id)
-        elif isinstance(event, CallbackAnswered):
-            legs.dialing.discard(event.leg_id)
-            legs.answered.add(event.leg_id)
-        elif isinstance(event, CallbackFailed):
-            legs.dialing.discard(event.leg_id)
-        elif isinstance(event, LegHungUp):
-            legs.answered.discard(event.leg_id)
-            legs.agents.discard(event.leg_id)
-            legs.announcements.pop(event.leg_id, None)
-        elif isinstance(event, AnnouncementEnded):
-            legs.announcements.pop(event.leg_id, None)
-
     def _new_caller(self, caller: NewCaller) -> None:
         binding = self.center.numbers.get(caller.number)
         queue = binding.queue if binding is not None else self._default_queue
-        now = self._clock.now()
-        call_id = self._new_call_id(now)
         if queue is None:
             self._queue_request(caller.channel_id, cmd.HangupChannel(channel_id=caller.channel_id))
             return
         if binding is None:
             log.warning("number has no binding; using the first queue", extra={"fields": {
                 "number": caller.number, "queue": queue}})
-        self._legs.answered.add(caller.channel_id)
-        self._remember_leg(call_id, caller.channel_id)
-        self._stream.publish(EventSource.ENGINE, "CallStarted", call_id=call_id, leg_id=caller.channel_id,
-                             queue=queue, body={"number": caller.number, "caller": caller.caller_number,
-                                                "caller_name": caller.caller_name})
+        now = self._clock.now()
+        call_id = self.book.open_call(now)
+        self.book.add_leg(call_id, LegRole.CALLER, LegStage.UP, leg_id=caller.channel_id)
+        self._record(facts.CallStarted(call_id, caller.channel_id, QueueName(queue), caller.number,
+                                       caller.caller_number, caller.caller_name))
         self._queue_request(call_id, cmd.AnswerChannel(channel_id=caller.channel_id))
         priority = binding.priority if binding is not None else 0
-        self.apply(CallEnqueued(call_id, caller.channel_id, queue, priority,
+        self.apply(CallEnqueued(call_id, caller.channel_id, QueueName(queue), priority,
                                 binding.skills if binding is not None else (), caller.caller_number,
                                 caller.caller_name, now))
         # After the music and the first offer: these only serve a restarted engine, nothing waits on them.
@@ -228,27 +204,20 @@ class AcdRuntime:
             self._queue_request(call_id, cmd.SetChannelVariable(
                 channel_id=caller.channel_id, variable=name, value=value))
 
-    # --- after each ARI (re)connect: reconcile with what the app holds (engine/core/acd/restore.py) ---------
+    # --- after each ARI (re)connect: reconcile with what the app holds (engine/edge/restore_plan.py) -------
     def _resynced(self, snapshot: AriResynced) -> None:
         held = {channel.id for channel in snapshot.channels}
         # At once, before any later event: legs followed that vanished in the gap hung up then.
-        for leg in sorted(self._legs.answered - held):
+        for leg in sorted(leg.leg_id for leg in self.book if leg.stage is LegStage.UP and leg.leg_id not in held):
             self.apply(LegHungUp(leg))
         self._lanes.submit("restore", lambda: self._restore(snapshot))
 
     async def _restore(self, snapshot: AriResynced) -> None:
-        unknown = [c for c in snapshot.channels if c.id not in self._call_of_leg and needs_variables(c, self._app)]
+        unknown = [c for c in snapshot.channels if c.id not in self.book and needs_variables(c, self._app)]
         variables = await read_call_variables(self._ari, [c.id for c in unknown])
-        legs = self._legs
         plan = plan_restore(self._app, snapshot.channels, snapshot.bridges, variables,
-                            set(self._call_of_leg) | legs.offered | legs.dialing)
+                            {leg.leg_id for leg in self.book})
         for call in plan.restored:
-            legs.answered.add(call.caller_leg)
-            self._remember_leg(call.call_id, call.caller_leg)
-            if call.agent_leg is not None:
-                legs.answered.add(call.agent_leg)
-                legs.agents.add(call.agent_leg)
-                self._remember_leg(call.call_id, call.agent_leg)
             self.apply(call)
         for caller in plan.new_callers:
             self._new_caller(caller)
@@ -257,17 +226,11 @@ class AcdRuntime:
         for bridge_id in plan.destroy_bridges:
             self._queue_request(bridge_id, cmd.DestroyBridge(bridge_id=bridge_id))
         if plan.restored or plan.new_callers or plan.hang_up or plan.destroy_bridges:
-            self._stream.publish(EventSource.ENGINE, "AcdRestored", body={
-                "waiting": sum(1 for c in plan.restored if c.agent_leg is None),
-                "connected": sum(1 for c in plan.restored if c.agent_leg is not None),
-                "new_callers": len(plan.new_callers), "hung_up": plan.hang_up,
-                "bridges_destroyed": plan.destroy_bridges})
-
-    def _new_call_id(self, now: float) -> str:
-        """Ids sort in order of arrival (time, then a counter: callers who arrive in the same millisecond are
-        ordered by id in line), and never repeat across restarts (a random tail)."""
-        self._calls_made += 1
-        return f"call-{int(now * 1000):011x}-{self._calls_made:05x}{uuid.uuid4().hex[:4]}"
+            self._record(facts.AcdRestored(
+                waiting=sum(1 for c in plan.restored if c.agent_leg is None),
+                connected=sum(1 for c in plan.restored if c.agent_leg is not None),
+                new_callers=len(plan.new_callers), hung_up=tuple(plan.hang_up),
+                bridges_destroyed=tuple(plan.destroy_bridges)))
 
     def _feature_code(self, code: FeatureCode) -> None:
         agent_id = self._agent_by_endpoint.get(code.endpoint if "/" in code.endpoint else f"PJSIP/{code.endpoint}")
@@ -282,7 +245,7 @@ class AcdRuntime:
     def _transfer_key(self, asked: TransferAsked) -> None:
         """The softphone's transfer key: a queue's number or an agent's id; anything else is refused and
         the call goes on as it was (Asterisk left it alone: ari-only)."""
-        call_id = self._call_of_leg.get(asked.leg_id)
+        call_id = self.book.call_of(asked.leg_id)
         binding = self.center.numbers.get(asked.destination)
         to_queue = binding.queue if binding is not None else None
         to_agent = asked.destination if binding is None and asked.destination in self.acd.agents else None
@@ -294,76 +257,61 @@ class AcdRuntime:
         except (TransferRefused, UnknownAgent) as exc:
             log.info("transfer key refused: %s", exc)
 
-    # --- outputs ------------------------------------------------------------------------------------
+    # --- outputs: facts to the stream and the statistics, commands to their effect -----------------------
     def _carry_out(self, command: AcdCommand) -> None:
-        if isinstance(command, Fact):
-            record = self._stream.publish(EventSource.ENGINE, command.kind, call_id=command.call_id,
-                                          agent_id=command.agent_id, queue=command.queue, leg_id=command.leg_id,
-                                          body=command.data)
-            fact = [FactRecord(record.seq, record.received_at, command.kind, command.call_id, command.queue,
-                               command.agent_id, command.data)]
-            self.stats.feed(fact)
-            self.agent_stats.feed(fact)
-            if command.kind in CALL_ENDS and command.call_id is not None:
-                self._forget_call(command.call_id)
-        elif isinstance(command, StartTimer):
-            self._timers.start(command.key, command.due)
-        elif isinstance(command, CancelTimer):
-            self._timers.cancel(command.key)
-        elif isinstance(command, OriginateAgentLeg):
-            self._legs.offered.add(command.leg_id)
-            self._remember_leg(command.call_id, command.leg_id)
-            # Its own lane: the agent's phone starts ringing without waiting for the caller's answer or music.
-            self._lanes.submit(command.leg_id, lambda: self._originate(command))
-        elif isinstance(command, HangUpLeg):
-            lane = self._call_of_leg.get(command.leg_id, command.leg_id)
-            self._queue_request(lane, cmd.HangupChannel(channel_id=command.leg_id))
-        elif isinstance(command, StopMusic):
-            lane = self._call_of_leg.get(command.leg_id, command.leg_id)
-            self._queue_request(lane, cmd.StopChannelMoh(channel_id=command.leg_id))
-        elif isinstance(command, StartMusic):
-            lane = self._call_of_leg.get(command.leg_id, command.leg_id)
-            self._queue_request(lane, cmd.StartChannelMoh(channel_id=command.leg_id, moh_class=command.moh_class))
-        elif isinstance(command, Announce):
-            self._announce(command)
-        elif isinstance(command, DialCallback):
-            self._legs.dialing.add(command.leg_id)
-            self._remember_leg(command.call_id, command.leg_id)
-            self._lanes.submit(command.leg_id, lambda: self._dial_back(command))
-        elif isinstance(command, BridgeLegs):
-            playback = self._legs.announcements.get(command.caller_leg)
-            if playback is not None:  # an announcement would go on playing into the conversation
-                self._queue_request(command.call_id, cmd.StopPlayback(playback_id=playback))
-            self._queue_request(command.call_id, cmd.StopChannelMoh(channel_id=command.caller_leg))
-            self._queue_request(command.call_id, cmd.CreateBridge(bridge_id=command.bridge_id, name=command.call_id))
-            self._queue_request(command.call_id, cmd.AddChannelToBridge(
-                bridge_id=command.bridge_id, channel=(command.caller_leg, command.agent_leg)))
-        elif isinstance(command, TearDownBridge):
-            call_id = command.bridge_id.removesuffix("-bridge")
-            self._queue_request(call_id, cmd.DestroyBridge(bridge_id=command.bridge_id))
-        elif isinstance(command, SendToVoicemail):
-            self._legs.answered.discard(command.caller_leg)
-            self._forget_call(command.call_id)
-            box = command.mailbox.split("@", 1)[0]
-            self._queue_request(command.call_id, cmd.StopChannelMoh(channel_id=command.caller_leg))
-            self._queue_request(command.call_id, cmd.ContinueInDialplan(
-                channel_id=command.caller_leg, context=VOICEMAIL_CONTEXT, extension=box, priority=1))
+        if is_fact(command):
+            self._record(command)  # type: ignore[arg-type]
+        else:
+            self._effects[type(command)](command)
+
+    def _record(self, fact: facts.Fact) -> None:
+        record = self._stream.publish_fact(fact)
+        stamped = (facts.Stamped(record.seq, record.received_at, fact),)
+        self.stats.feed(stamped)
+        self.agent_stats.feed(stamped)
+
+    def _lane_of(self, leg_id: str) -> str:
+        """Requests about a call go out in order on its lane; a leg the book no longer has, on its own."""
+        return self.book.call_of(leg_id) or leg_id
+
+    def _offer_leg(self, command: OriginateAgentLeg) -> None:
+        # Its own lane: the agent's phone starts ringing without waiting for the caller's answer or music.
+        self._lanes.submit(command.leg_id, lambda: self._originate(command))
+
+    def _hang_up(self, command: HangUpLeg) -> None:
+        self._queue_request(self._lane_of(command.leg_id), cmd.HangupChannel(channel_id=command.leg_id))
+
+    def _stop_music(self, command: StopMusic) -> None:
+        self._queue_request(self._lane_of(command.leg_id), cmd.StopChannelMoh(channel_id=command.leg_id))
+
+    def _start_music(self, command: StartMusic) -> None:
+        self._queue_request(self._lane_of(command.leg_id), cmd.StartChannelMoh(
+            channel_id=command.leg_id, moh_class=command.moh_class))
+
+    def _dial_back_leg(self, command: DialCallback) -> None:
+        self._lanes.submit(command.leg_id, lambda: self._dial_back(command))
+
+    def _bridge(self, command: BridgeLegs) -> None:
+        if command.stop_playback is not None:  # an announcement would go on playing into the conversation
+            self._queue_request(command.call_id, cmd.StopPlayback(playback_id=command.stop_playback))
+        self._queue_request(command.call_id, cmd.StopChannelMoh(channel_id=command.caller_leg))
+        self._queue_request(command.call_id, cmd.CreateBridge(bridge_id=command.bridge_id, name=command.call_id))
+        self._queue_request(command.call_id, cmd.AddChannelToBridge(
+            bridge_id=command.bridge_id, channel=(command.caller_leg, command.agent_leg)))
+
+    def _tear_down(self, command: TearDownBridge) -> None:
+        self._queue_request(command.call_id, cmd.DestroyBridge(bridge_id=command.bridge_id))
+
+    def _to_voicemail(self, command: SendToVoicemail) -> None:
+        box = command.mailbox.split("@", 1)[0]
+        self._queue_request(command.call_id, cmd.StopChannelMoh(channel_id=command.caller_leg))
+        self._queue_request(command.call_id, cmd.ContinueInDialplan(
+            channel_id=command.caller_leg, context=VOICEMAIL_CONTEXT, extension=box, priority=1))
 
     def _announce(self, command: Announce) -> None:
-        self._announcements_made += 1
-        playback = f"{command.leg_id}-ann{self._announcements_made}"
-        self._legs.announcements[command.leg_id] = playback
         media = announcement_media(command.position, command.estimated_wait_s, command.offer_callback)
         self._queue_request(command.call_id, cmd.PlayOnChannel(
-            channel_id=command.leg_id, media=media, playback_id=playback))
-
-    def _remember_leg(self, call_id: str, leg_id: str) -> None:
-        self._call_of_leg[leg_id] = call_id
-        self._legs_of_call.setdefault(call_id, []).append(leg_id)
-
-    def _forget_call(self, call_id: str) -> None:
-        for leg in self._legs_of_call.pop(call_id, []):
-            self._call_of_leg.pop(leg, None)
+            channel_id=command.leg_id, media=media, playback_id=command.playback_id))
 
     def _queue_request(self, lane: str, request: cmd.AriCommand[Any]) -> None:
         self._lanes.submit(lane, lambda: self._send(request))
@@ -397,7 +345,7 @@ class AcdRuntime:
             timeout=max(1, round(leg.timeout_s)),
             variables={"CALLHIVE_CALL": leg.call_id, "CALLHIVE_QUEUE": leg.queue},
         )
-        await self._send_originate(request, lambda failure: CallbackFailed(leg.leg_id, failure))
+        await self._send_originate(request, lambda failure: CallbackLegFailed(leg.leg_id, failure))
 
     async def _send_originate(self, request: cmd.OriginateChannel, failed: Callable[[LegFailure], AcdEvent]) -> None:
         """An originate's failure is the leg's: a 500 "Allocation failed" means no registered contact."""

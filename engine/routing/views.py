@@ -5,11 +5,12 @@ from __future__ import annotations
 from engine.core.acd import Acd, UnknownAgent
 from engine.core.agent_fsm import AgentStatus
 from engine.core.agent_stats import AgentStats
+from engine.core.ids import AgentId
 from engine.core.stats import QueueStats
 
 
 def agent_view(acd: Acd, stats: AgentStats, agent_id: str, now: float) -> dict[str, object]:
-    agent = acd.agents.get(agent_id)
+    agent = acd.agents.get(AgentId(agent_id))
     if agent is None:
         raise UnknownAgent(f"no agent {agent_id!r}")
     presence = agent.presence

@@ -24,7 +24,7 @@ from engine.store.records_writer import apply_rows
 log = logging.getLogger(__name__)
 
 _COLUMNS = (
-    "seq", "received_at", "pbx_time", "source", "type", "call_id", "leg_id", "agent_id", "queue", "body",
+    "seq", "received_at", "pbx_time", "source", "type", "call_id", "leg_id", "agent_id", "queue", "body", "version",
 )
 
 
@@ -41,6 +41,7 @@ def _row(record: EventRecord) -> tuple[Any, ...]:
         record.agent_id,
         record.queue,
         json.dumps(record.body, default=str),
+        record.version,
     )
 
 

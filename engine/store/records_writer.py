@@ -23,6 +23,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from engine.core.event_record import EventRecord, EventSource
+from engine.core.fact_registry import name_of
+from engine.core.facts import AgentStatusChanged
 from engine.core.records import CallRecords, CallRow, QueueLogLine, RowOp, SegmentRow, WrapUpRecorded
 
 # One statement per table per batch, the rows passed as arrays: a batch costs a round trip per table, not
@@ -70,12 +72,12 @@ QUEUE_LOG_COLUMNS = ("seq", "line", "logged_at", "call_id", "queue", "agent_id",
 # The stored events the projection needs after a restart: those of the calls still open, and each agent's
 # last status change. Both kinds of rows are `engine` facts; a status change carries no call id.
 OPEN_CALL_EVENTS = """
-SELECT seq, received_at, type, call_id, leg_id, agent_id, queue, body FROM events
+SELECT seq, received_at, type, version, call_id, leg_id, agent_id, queue, body FROM events
 WHERE source = 'engine' AND call_id IN (SELECT id FROM calls WHERE ended_at IS NULL)
 UNION ALL
 SELECT * FROM (
-    SELECT DISTINCT ON (agent_id) seq, received_at, type, call_id, leg_id, agent_id, queue, body FROM events
-    WHERE type = 'AgentStatusChanged' AND source = 'engine'
+    SELECT DISTINCT ON (agent_id) seq, received_at, type, version, call_id, leg_id, agent_id, queue, body FROM events
+    WHERE type = $1 AND source = 'engine'
     ORDER BY agent_id, seq DESC
 ) AS last_status
 ORDER BY seq
@@ -141,13 +143,13 @@ def _as_record(row: Any) -> EventRecord:
     return EventRecord(
         seq=row["seq"], received_at=row["received_at"].timestamp(), source=EventSource.ENGINE, type=row["type"],
         call_id=row["call_id"], leg_id=row["leg_id"], agent_id=row["agent_id"], queue=row["queue"],
-        body=json.loads(body) if isinstance(body, str) else dict(body),
+        body=json.loads(body) if isinstance(body, str) else dict(body), version=row["version"],
     )
 
 
 async def restore_records(pool: Any, records: CallRecords) -> int:
     """Rebuild the projection's memory of open calls and agents' statuses; returns the open calls found."""
-    rows: Sequence[Any] = await pool.fetch(OPEN_CALL_EVENTS)
+    rows: Sequence[Any] = await pool.fetch(OPEN_CALL_EVENTS, name_of(AgentStatusChanged))
     for row in rows:
         records.apply(_as_record(row))  # already stored: only the projection's state is wanted
     last_seen = await pool.fetchval("SELECT max(received_at) FROM events")

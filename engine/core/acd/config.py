@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from engine.core.ids import AgentId, QueueName
 from engine.core.skills import Relaxation
 from engine.core.strategies import Strategy
 
@@ -56,7 +57,7 @@ class Callbacks:
 
 @dataclass(frozen=True, slots=True)
 class QueueConfig:
-    name: str
+    name: QueueName
     strategy: Strategy = Strategy.LONGEST_IDLE
     wrapup_s: float = 0.0
     ring_timeout_s: float = 15.0
@@ -77,8 +78,8 @@ class QueueConfig:
 
 @dataclass(frozen=True, slots=True)
 class AgentConfig:
-    agent_id: str
+    agent_id: AgentId
     name: str
     endpoint: str  # "PJSIP/1001"
     skills: Mapping[str, int] = field(default_factory=dict)
-    queues: tuple[str, ...] = ()
+    queues: tuple[QueueName, ...] = ()

@@ -1,32 +1,23 @@
 """What happens to the ACD, in its own words (past tense). The runtime builds these from ARI/AMI events,
 the HTTP API and its timers; the ACD never sees the wire. Device states are Asterisk's own vocabulary
-(engine.pbx.ami_events.DeviceState)."""
+(engine/core/devices.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
-from engine.core.agent_fsm import StatusTrigger
+from engine.core.agent_fsm import AgentStatus, StatusTrigger
+from engine.core.devices import DeviceState as DeviceState
+from engine.core.ids import AgentId, CallId, LegId, QueueName
+from engine.core.outcomes import LegFailure as LegFailure
 from engine.core.skills import SkillRequirement
-from engine.pbx.ami_events import DeviceState as DeviceState
-
-
-class LegFailure(StrEnum):
-    """Why an agent leg never answered (ARI ChannelDestroyed cause/tech_cause, or originate's 500)."""
-
-    NO_ANSWER = "no_answer"  # cause 19 / SIP 480, ring timeout
-    BUSY = "busy"  # cause 17 / SIP 486, busy or rejected
-    UNREACHABLE = "unreachable"  # cause 18 / SIP 408
-    CONGESTION = "congestion"  # cause 34 / SIP 503
-    NO_CONTACT = "no_contact"  # originate 500 "Allocation failed": the phone is not registered
 
 
 @dataclass(frozen=True, slots=True)
 class CallEnqueued:
-    call_id: str
-    caller_leg: str
-    queue: str
+    call_id: CallId
+    caller_leg: LegId
+    queue: QueueName
     priority: int = 0
     skills: tuple[SkillRequirement, ...] = ()
     caller_number: str = ""
@@ -37,17 +28,17 @@ class CallEnqueued:
 
 @dataclass(frozen=True, slots=True)
 class AgentLegRinging:
-    leg_id: str
+    leg_id: LegId
 
 
 @dataclass(frozen=True, slots=True)
 class AgentLegAnswered:
-    leg_id: str
+    leg_id: LegId
 
 
 @dataclass(frozen=True, slots=True)
 class AgentLegFailed:
-    leg_id: str
+    leg_id: LegId
     failure: LegFailure
 
 
@@ -55,14 +46,14 @@ class AgentLegFailed:
 class LegHungUp:
     """A caller leg or an agent leg that had answered is gone."""
 
-    leg_id: str
+    leg_id: LegId
 
 
 @dataclass(frozen=True, slots=True)
 class AgentRequested:
     """The agent or a supervisor asked for a status change (login, ready, break, logout)."""
 
-    agent_id: str
+    agent_id: AgentId
     trigger: StatusTrigger
     reason: str | None = None
 
@@ -83,7 +74,7 @@ class ContactObserved:
 class CallerPressed:
     """A DTMF digit from a caller's leg."""
 
-    leg_id: str
+    leg_id: LegId
     digit: str
 
 
@@ -91,19 +82,19 @@ class CallerPressed:
 class AnnouncementEnded:
     """An announcement played to a caller's leg is over (done, failed or stopped)."""
 
-    leg_id: str
+    leg_id: LegId
 
 
 @dataclass(frozen=True, slots=True)
-class CallbackAnswered:
+class CallbackLegAnswered:
     """The caller answered the callback leg (it entered Stasis)."""
 
-    leg_id: str
+    leg_id: LegId
 
 
 @dataclass(frozen=True, slots=True)
-class CallbackFailed:
-    leg_id: str
+class CallbackLegFailed:
+    leg_id: LegId
     failure: LegFailure
 
 
@@ -111,7 +102,7 @@ class CallbackFailed:
 class LegHeld:
     """A connected party's phone put the call on hold (`held`) or took it off."""
 
-    leg_id: str
+    leg_id: LegId
     held: bool
 
 
@@ -119,33 +110,33 @@ class LegHeld:
 class TransferRequested:
     """An agent (softphone transfer key, API or CLI) hands their connected call to a queue or an agent."""
 
-    call_id: str
-    to_queue: str | None = None
-    to_agent: str | None = None
+    call_id: CallId
+    to_queue: QueueName | None = None
+    to_agent: AgentId | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class CallRestored:
+class CallFound:
     """A call found on the PBX by a restarted engine: its caller waiting in `queue` (with the place in line it
     had), or connected to `agent_id` on `agent_leg`. No StasisStart comes again for these channels."""
 
-    call_id: str
-    caller_leg: str
-    queue: str
+    call_id: CallId
+    caller_leg: LegId
+    queue: QueueName
     priority: int
     enqueued_at: float
     caller_number: str = ""
     caller_name: str = ""
-    agent_leg: str | None = None
-    agent_id: str | None = None
+    agent_leg: LegId | None = None
+    agent_id: AgentId | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class AgentStatusRestored:
     """An agent's status as last recorded, for a restarted engine (available, on break, logged out)."""
 
-    agent_id: str
-    status: str
+    agent_id: AgentId
+    status: AgentStatus
     reason: str | None
     since: float
 
@@ -157,6 +148,6 @@ class TimerFired:
 
 AcdEvent = (
     CallEnqueued | AgentLegRinging | AgentLegAnswered | AgentLegFailed | LegHungUp | AgentRequested
-    | DeviceStateObserved | ContactObserved | TimerFired | CallerPressed | AnnouncementEnded | CallbackAnswered
-    | CallbackFailed | TransferRequested | CallRestored | AgentStatusRestored | LegHeld
+    | DeviceStateObserved | ContactObserved | TimerFired | CallerPressed | AnnouncementEnded | CallbackLegAnswered
+    | CallbackLegFailed | TransferRequested | CallFound | AgentStatusRestored | LegHeld
 )

@@ -38,12 +38,12 @@ import bisect
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from engine.core import facts
 from engine.core.acd import announcing, callbacks, overflow, restore, transfers
 from engine.core.acd.commands import (
     AcdCommand,
     BridgeLegs,
     CancelTimer,
-    Fact,
     HangUpLeg,
     OriginateAgentLeg,
     StartMusic,
@@ -61,11 +61,11 @@ from engine.core.acd.events import (
     AgentRequested,
     AgentStatusRestored,
     AnnouncementEnded,
-    CallbackAnswered,
-    CallbackFailed,
+    CallbackLegAnswered,
+    CallbackLegFailed,
     CallEnqueued,
     CallerPressed,
-    CallRestored,
+    CallFound,
     ContactObserved,
     DeviceStateObserved,
     LegFailure,
@@ -75,9 +75,11 @@ from engine.core.acd.events import (
     TransferRequested,
 )
 from engine.core.acd.roster import Roster, UnknownAgent
-from engine.core.acd.state import AgentRecord, CallPhase, CallRecord, bridge_of
+from engine.core.acd.state import AgentRecord, CallPhase, CallRecord
 from engine.core.acd.transfers import TransferRefused
 from engine.core.agent_fsm import AgentState, AgentStatus, StateTrigger, StatusTrigger
+from engine.core.calls import CallBook, LegRole, LegStage, ReadableIds
+from engine.core.ids import AgentId, CallId, LegId
 from engine.core.skills import match_score, next_relaxation_at, relaxed
 from engine.core.strategies import Strategy
 from engine.core.waiting import WaitingCall, queue_order_key
@@ -97,17 +99,19 @@ _TIMERS = ("max_wait", "relax", "announce", "callback_retry")
 
 
 class Acd:
-    def __init__(self, queues: list[QueueConfig], agents: list[AgentConfig], timezone: str = "UTC") -> None:
+    def __init__(self, queues: list[QueueConfig], agents: list[AgentConfig], timezone: str = "UTC",
+                 book: CallBook | None = None) -> None:
         # "Least calls today" counts the calls of the current day in the center's time zone.
         self._zone = ZoneInfo(timezone)
+        # The one owner of calls' legs and bridges, shared with the other features and read by the edge.
+        self.book = book if book is not None else CallBook(ReadableIds())
         self.queues = {q.name: q for q in queues}
         self.roster = Roster(agents, list(self.queues), {q.name: q.strategy for q in queues})
         self.agents = self.roster.agents
-        self.calls: dict[str, CallRecord] = {}
-        self.legs: dict[str, str] = {}  # agent, caller and callback legs -> call
+        self.calls: dict[CallId, CallRecord] = {}
         # Calls with a place in line per queue, kept sorted by the documented order (waiting.queue_order_key).
-        self._lines: dict[str, list[tuple[tuple[int, float, str], str]]] = {q.name: [] for q in queues}
-        self._joined: list[str] = []  # calls that (re)joined a line since the last dispatch
+        self._lines: dict[str, list[tuple[tuple[int, float, str], CallId]]] = {q.name: [] for q in queues}
+        self._joined: list[CallId] = []  # calls that (re)joined a line since the last dispatch
         self._rr_cursor: dict[str, int] = {}
         self._handlers = {
             CallEnqueued: self.enqueue,
@@ -121,11 +125,11 @@ class Acd:
             TimerFired: self._timer,
             CallerPressed: lambda e, now, out: announcing.pressed(self, e, now, out),
             AnnouncementEnded: lambda e, now, out: announcing.ended(self, e, out),
-            CallbackAnswered: lambda e, now, out: callbacks.answered(self, e.leg_id, now, out),
-            CallbackFailed: lambda e, now, out: callbacks.not_reached(self, e.leg_id, e.failure, now, out),
+            CallbackLegAnswered: lambda e, now, out: callbacks.answered(self, e.leg_id, now, out),
+            CallbackLegFailed: lambda e, now, out: callbacks.not_reached(self, e.leg_id, e.failure, now, out),
             TransferRequested: lambda e, now, out: transfers.transfer(self, e, now, out),
             LegHeld: self._held,
-            CallRestored: lambda e, now, out: restore.restore_call(self, e, now, out),
+            CallFound: lambda e, now, out: restore.restore_call(self, e, now, out),
             AgentStatusRestored: lambda e, now, out: self.roster.restore_status(
                 e.agent_id, AgentStatus(e.status), e.reason, e.since),
         }
@@ -134,10 +138,33 @@ class Acd:
     def handle(self, event: AcdEvent, now: float) -> list[AcdCommand]:
         out: list[AcdCommand] = []
         self._handlers[type(event)](event, now, out)  # type: ignore[operator]
+        self._follow_leg(event)  # after: the handler still finds the call of a leg that just went
         self._dispatch(now, out)
         return out
 
-    def members(self, queue: str) -> tuple[str, ...]:
+    def _follow_leg(self, event: AcdEvent) -> None:
+        """What the PBX said of a leg, in the book: answered legs are up, legs gone leave it."""
+        book = self.book
+        if isinstance(event, AgentLegAnswered | CallbackLegAnswered):
+            book.answered(event.leg_id)
+        elif isinstance(event, AgentLegFailed | CallbackLegFailed | LegHungUp):
+            book.drop_leg(event.leg_id)
+        elif isinstance(event, AnnouncementEnded):
+            book.playback_ended(event.leg_id)
+
+    def call(self, call_id: str) -> CallRecord:
+        """The live call `call_id` (KeyError when the ACD holds no such call)."""
+        return self.calls[CallId(call_id)]
+
+    def call_with_leg(self, leg_id: LegId) -> CallRecord | None:
+        """The live call `leg_id` is now part of: its caller, its agent, its callback or an agent being offered."""
+        call = self.calls.get(self.book.call_of(leg_id) or CallId(""))
+        if call is None or (leg_id not in call.offers and leg_id not in (call.caller_leg, call.agent_leg,
+                                                                          call.callback_leg)):
+            return None
+        return call
+
+    def members(self, queue: str) -> tuple[AgentId, ...]:
         return tuple(self.roster.members[queue])
 
     def waiting_calls(self, queue: str | None = None) -> list[WaitingCall]:
@@ -173,16 +200,17 @@ class Acd:
             del line[index]
 
     # -- calls --------------------------------------------------------------------------------------------
-    def enqueue(self, event: CallEnqueued, now: float, out: list[AcdCommand], legs_made: int = 0) -> None:
-        """A new call, or one moving queues (overflow, transfer: `legs_made` carried, so leg ids never repeat)."""
+    def enqueue(self, event: CallEnqueued, now: float, out: list[AcdCommand]) -> None:
+        """A new call, or one moving queues (overflow, transfer)."""
         queue = self.queues.get(event.queue)
         if queue is None:
             raise ValueError(f"call {event.call_id}: unknown queue {event.queue!r}")
         call = CallRecord(
             event.call_id, event.caller_leg, event.queue, event.priority, event.skills, event.caller_number,
             event.caller_name, event.enqueued_at if event.enqueued_at is not None else now, now,
-            legs_made=legs_made,
         )
+        if self.book.leg(event.caller_leg) is None:  # a caller the runtime did not open the call for (tests)
+            self.book.add_leg(event.call_id, LegRole.CALLER, LegStage.UP, leg_id=event.caller_leg)
         position = self.position(call)
         if queue.max_length is not None and len(self._lines[queue.name]) >= queue.max_length:
             overflow.overflow_or_end(self, call, now, OverflowWhen.MAX_WAIT, out, "full", position)
@@ -198,12 +226,10 @@ class Acd:
             overflow.overflow(self, call, rule, now, out, "estimated wait", position)
             return
         self.calls[call.call_id] = call
-        self.legs[event.caller_leg] = call.call_id
         self.wait_in_line(call)
         out.append(StartMusic(event.caller_leg, queue.moh_class))
-        out.append(Fact("CallerEnqueued", call.call_id, queue=queue.name, leg_id=event.caller_leg, data={
-            "position": position, "priority": call.priority, "caller": call.caller_number,
-            "estimated_wait_s": None if estimate is None else round(estimate, 1)}))
+        out.append(facts.CallerEnqueued(call.call_id, queue.name, event.caller_leg, position, call.priority,
+                                        call.caller_number, None if estimate is None else round(estimate, 1)))
         if queue.max_wait_s is not None:
             out.append(StartTimer(("max_wait", call.call_id), call.entered_queue_at + queue.max_wait_s))
         self.arm_relaxation(call, now, out)
@@ -218,12 +244,12 @@ class Acd:
         if call is None or agent is None or agent.presence.state is AgentState.RINGING:
             return
         self.roster.set_state(agent, StateTrigger.RING, now, out)
-        out.append(Fact("AgentRinging", call.call_id, agent.config.agent_id, call.queue, event.leg_id))
+        out.append(facts.AgentRinging(call.call_id, agent.config.agent_id, call.queue, event.leg_id))
 
     def _leg_answered(self, event: AgentLegAnswered, now: float, out: list[AcdCommand]) -> None:
         call, agent = self._offer_of(event.leg_id)
         if call is None or agent is None:
-            if event.leg_id not in self.legs:
+            if self.call_with_leg(event.leg_id) is None:
                 out.append(HangUpLeg(event.leg_id, "call already gone"))
             return
         for other_leg in list(call.offers):
@@ -239,23 +265,23 @@ class Acd:
         self.roster.set_state(agent, StateTrigger.ANSWER, now, out)
         self.cancel_timers(call, out, "max_wait", "relax", "announce")
         assert call.caller_leg is not None  # a call being offered has its caller on the line
-        out.append(BridgeLegs(call.call_id, bridge_of(call.call_id), call.caller_leg, event.leg_id))
-        out.append(Fact("AgentConnected", call.call_id, agent.config.agent_id, call.queue, event.leg_id, {
-            "wait_s": round(now - call.entered_queue_at, 3), "ring_s": round(ring, 3),
-            "position": call.taken_at_position}))
+        caller = self.book.leg(call.caller_leg)
+        out.append(BridgeLegs(call.call_id, self.book.bridge(call.call_id), call.caller_leg, event.leg_id,
+                              caller.playback if caller is not None else None))
+        out.append(facts.AgentConnected(call.call_id, agent.config.agent_id, call.queue, event.leg_id,
+                                        round(now - call.entered_queue_at, 3), round(ring, 3), call.taken_at_position))
 
     def _leg_failed(self, event: AgentLegFailed, now: float, out: list[AcdCommand]) -> None:
         call, agent = self._offer_of(event.leg_id)
         if call is None or agent is None:  # an offer already over (cancelled, or its call gone)
-            self.legs.pop(event.leg_id, None)
             self.roster.leg_gone(event.leg_id)
             return
         trigger = StateTrigger.NO_ANSWER if event.failure in _MISSES else StateTrigger.RELEASE
         if event.failure in _UNREACHABLE:
             agent.reachable = False
         ring = self._drop_offer(call, event.leg_id, now, out, trigger, None)
-        out.append(Fact("AgentMissed", call.call_id, agent.config.agent_id, call.queue, event.leg_id,
-                        {"failure": event.failure.value, "ring_s": round(ring, 3)}))
+        out.append(facts.AgentMissed(call.call_id, agent.config.agent_id, call.queue, event.leg_id, event.failure,
+                                     round(ring, 3)))
         queue = self.queues[call.queue]
         too_many = 0 < queue.no_answer_break_after <= agent.presence.missed_in_a_row
         if trigger is StateTrigger.NO_ANSWER and too_many and agent.presence.status is AgentStatus.AVAILABLE:
@@ -266,31 +292,30 @@ class Acd:
                 overflow.max_wait(self, call, now, out)
 
     def _leg_hung_up(self, event: LegHungUp, now: float, out: list[AcdCommand]) -> None:
-        call = self.calls.get(self.legs.get(event.leg_id, ""))
+        call = self.call_with_leg(event.leg_id)
         if call is None:
-            self.legs.pop(event.leg_id, None)
             self.roster.leg_gone(event.leg_id)
             return
         if event.leg_id == call.caller_leg:
             if call.phase is CallPhase.CONNECTED:
-                self._complete(call, now, out, "caller")
+                self._complete(call, now, out, facts.Party.CALLER)
                 return
             position = self.position(call) if call.phase in _IN_LINE else call.taken_at_position
             for leg in list(call.offers):
                 self._drop_offer(call, leg, now, out, StateTrigger.RELEASE, "caller hung up")
                 out.append(HangUpLeg(leg, "caller hung up"))
-            out.append(Fact("CallerAbandoned", call.call_id, queue=call.queue, leg_id=call.caller_leg, data={
-                "wait_s": round(now - call.entered_queue_at, 3), "position": position}))
+            out.append(facts.CallerAbandoned(call.call_id, call.queue, call.caller_leg,
+                                             round(now - call.entered_queue_at, 3), position))
             self.forget(call, now, out)
         elif event.leg_id == call.agent_leg:
-            self._complete(call, now, out, "agent")
+            self._complete(call, now, out, facts.Party.AGENT)
         elif event.leg_id in call.offers:
             self._leg_failed(AgentLegFailed(event.leg_id, LegFailure.NO_ANSWER), now, out)
 
     def _held(self, event: LegHeld, now: float, out: list[AcdCommand]) -> None:
         """Hold on a connected call: Asterisk leaves the music to the app, so the other party gets the
         queue's music on hold until the call is taken off hold. Recorded on the agent's leg."""
-        call = self.calls.get(self.legs.get(event.leg_id, ""))
+        call = self.call_with_leg(event.leg_id)
         if call is None or call.phase is not CallPhase.CONNECTED or call.held is event.held:
             return
         other = call.caller_leg if event.leg_id == call.agent_leg else call.agent_leg
@@ -299,17 +324,17 @@ class Acd:
         call.held = event.held
         music = StartMusic(other, self.queues[call.queue].moh_class) if event.held else StopMusic(other)
         out.append(music)
-        out.append(Fact("CallHeld" if event.held else "CallUnheld", call.call_id, call.agent_id, call.queue,
-                        call.agent_leg, {"by": "agent" if event.leg_id == call.agent_leg else "caller"}))
+        by = facts.Party.AGENT if event.leg_id == call.agent_leg else facts.Party.CALLER
+        held = facts.CallHeld if event.held else facts.CallUnheld
+        out.append(held(call.call_id, call.agent_id, call.queue, call.agent_leg, by))
 
-    def _complete(self, call: CallRecord, now: float, out: list[AcdCommand], by: str) -> None:
-        other = call.agent_leg if by == "caller" else call.caller_leg
+    def _complete(self, call: CallRecord, now: float, out: list[AcdCommand], by: facts.Party) -> None:
+        other = call.agent_leg if by is facts.Party.CALLER else call.caller_leg
         if other is not None:
             out.append(HangUpLeg(other, f"{by} hung up"))
-        out.append(TearDownBridge(bridge_of(call.call_id)))
+        out.append(TearDownBridge(call.call_id, self.book.bridge(call.call_id)))
         talk = now - call.answered_at if call.answered_at is not None else 0.0
-        out.append(Fact("CallCompleted", call.call_id, call.agent_id, call.queue, data={
-            "by": by, "talk_s": round(talk, 3), "agent_leg": call.agent_leg}))
+        out.append(facts.CallCompleted(call.call_id, call.agent_id, call.queue, by, round(talk, 3), call.agent_leg))
         self.agent_done(call, talk, now, out)
         self.forget(call, now, out)
 
@@ -328,9 +353,6 @@ class Acd:
         if call.reserved_agent is not None:
             callbacks.release_agent(self, call, now, out)
         self.calls.pop(call.call_id, None)
-        for leg in (call.caller_leg, call.agent_leg, call.callback_leg, *call.offers):
-            if leg is not None:
-                self.legs.pop(leg, None)
         self.cancel_timers(call, out, *_TIMERS)
 
     @staticmethod
@@ -348,11 +370,11 @@ class Acd:
     def _timer(self, event: TimerFired, now: float, out: list[AcdCommand]) -> None:
         kind, key = event.key
         if kind == "wrapup":
-            agent = self.agents.get(key)
+            agent = self.agents.get(AgentId(key))
             if agent is not None and agent.presence.state is AgentState.WRAP_UP:
                 self.roster.set_state(agent, StateTrigger.WRAP_UP_END, now, out)
             return
-        call = self.calls.get(key)
+        call = self.calls.get(CallId(key))
         if call is None:
             return
         if kind == "max_wait" and call.phase in _ON_HOLD:
@@ -367,25 +389,24 @@ class Acd:
             self.wait_in_line(call, CallPhase.CALLBACK)
 
     # -- offers -------------------------------------------------------------------------------------------
-    def _offer_of(self, leg_id: str) -> tuple[CallRecord | None, AgentRecord | None]:
-        call = self.calls.get(self.legs.get(leg_id, ""))
+    def _offer_of(self, leg_id: LegId) -> tuple[CallRecord | None, AgentRecord | None]:
+        call = self.call_with_leg(leg_id)
         if call is None or leg_id not in call.offers:
             return None, None
         return call, self.agents[call.offers[leg_id]]
 
-    def _drop_offer(self, call: CallRecord, leg: str, now: float, out: list[AcdCommand], trigger: StateTrigger,
+    def _drop_offer(self, call: CallRecord, leg: LegId, now: float, out: list[AcdCommand], trigger: StateTrigger,
                     why: str | None) -> float:
         """The offer on `leg` is over without an answer; returns how long it rang. `why` names a cancelled
         offer (recorded as such); a miss is recorded by the caller."""
         agent = self.agents[call.offers.pop(leg)]
         ring = now - call.offered_at.pop(leg, now)
-        self.legs.pop(leg, None)
         self.roster.set_state(agent, trigger, now, out)
         agent.leg_id = agent.call_id = None
         if why is not None:
             self.roster.closing_leg(agent, leg)  # hung up by the engine; the PBX may still ring it a moment
-            out.append(Fact("AgentOfferCancelled", call.call_id, agent.config.agent_id, call.queue, leg, {
-                "why": why, "ring_s": round(ring, 3)}))
+            out.append(facts.AgentOfferCancelled(call.call_id, agent.config.agent_id, call.queue, leg, why,
+                                                 round(ring, 3)))
         return ring
 
     def _dispatch(self, now: float, out: list[AcdCommand]) -> None:
@@ -431,8 +452,9 @@ class Acd:
         agents = self.agents
         # The queue's free agents, best first by its strategy: the choice strategies.pick_agents makes among
         # every qualifying member, found without scoring them all.
-        chosen = self.roster.free_in[queue.name].pick(
-            lambda agent_id: match_score(agents[agent_id].config.skills, needs), self._rr_cursor.get(queue.name, -1))
+        chosen = [AgentId(agent_id) for agent_id in self.roster.free_in[queue.name].pick(
+            lambda agent_id: match_score(agents[AgentId(agent_id)].config.skills, needs),
+            self._rr_cursor.get(queue.name, -1))]
         if not chosen:
             return
         call.taken_at_position = self.position(call)
@@ -448,19 +470,16 @@ class Acd:
     def offer(self, call: CallRecord, agent: AgentRecord, queue: QueueConfig, now: float, out: list[AcdCommand],
                *, reserved: bool = False) -> None:
         """Ring `agent` for `call`; `reserved`: the agent was already kept for it (a callback)."""
-        call.legs_made += 1
-        leg = f"{call.call_id}-a{call.legs_made}"
+        leg = self.book.add_leg(call.call_id, LegRole.AGENT, LegStage.DIALING, agent_id=agent.config.agent_id).leg_id
         call.offers[leg] = agent.config.agent_id
         call.offered_at[leg] = now
         call.phase = CallPhase.OFFERING
-        self.legs[leg] = call.call_id
         agent.leg_id, agent.call_id = leg, call.call_id
         if not reserved:
             self.roster.set_state(agent, StateTrigger.RESERVE, now, out)
         out.append(OriginateAgentLeg(call.call_id, leg, agent.config.agent_id, agent.config.endpoint, queue.name,
                                      call.caller_number, call.caller_name, queue.ring_timeout_s))
-        out.append(Fact("AgentOffered", call.call_id, agent.config.agent_id, queue.name, leg, {
-            "position": call.taken_at_position}))
+        out.append(facts.AgentOffered(call.call_id, agent.config.agent_id, queue.name, leg, call.taken_at_position))
 
     def offer_reserved(self, call: CallRecord, agent: AgentRecord, now: float, out: list[AcdCommand]) -> None:
         self.offer(call, agent, self.queues[call.queue], now, out, reserved=True)

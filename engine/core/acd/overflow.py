@@ -7,54 +7,50 @@ that offer's outcome: the agent may still answer.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from engine.core.acd.commands import AcdCommand, Fact, HangUpLeg, SendToVoicemail
+from engine.core import facts
+from engine.core.acd.commands import AcdCommand, HangUpLeg, SendToVoicemail
 from engine.core.acd.config import OverflowRule, OverflowTarget, OverflowWhen, QueueConfig
+from engine.core.acd.context import AcdContext
 from engine.core.acd.events import CallEnqueued
 from engine.core.acd.state import CallPhase, CallRecord
-
-if TYPE_CHECKING:
-    from engine.core.acd.machine import Acd
+from engine.core.ids import QueueName
 
 
 def rule(queue: QueueConfig, when: OverflowWhen) -> OverflowRule | None:
     return next((r for r in queue.overflow if r.when is when), None)
 
 
-def max_wait(acd: Acd, call: CallRecord, now: float, out: list[AcdCommand]) -> None:
+def max_wait(acd: AcdContext, call: CallRecord, now: float, out: list[AcdCommand]) -> None:
     if call.phase is CallPhase.OFFERING:
         call.overflow_due = True  # let the ringing agent answer; decide when the offer fails
         return
     position = acd.position(call)
     acd.leave_line(call)
     acd.calls.pop(call.call_id, None)
-    if call.caller_leg is not None:
-        acd.legs.pop(call.caller_leg, None)
     acd.cancel_timers(call, out, "relax", "announce")
     overflow_or_end(acd, call, now, OverflowWhen.MAX_WAIT, out, "max wait", position)
 
 
-def overflow_or_end(acd: Acd, call: CallRecord, now: float, when: OverflowWhen, out: list[AcdCommand],
+def overflow_or_end(acd: AcdContext, call: CallRecord, now: float, when: OverflowWhen, out: list[AcdCommand],
                     why: str, position: int) -> None:
     found = rule(acd.queues[call.queue], when)
     if found is None or found.target is OverflowTarget.CALLBACK:
-        out.append(Fact("CallRefused", call.call_id, queue=call.queue, data={"why": why, "position": position}))
+        out.append(facts.CallRefused(call.call_id, call.queue, why, position))
         if call.caller_leg is not None:
             out.append(HangUpLeg(call.caller_leg, why))
         return
     overflow(acd, call, found, now, out, why, position)
 
 
-def overflow(acd: Acd, call: CallRecord, target: OverflowRule, now: float, out: list[AcdCommand], why: str,
+def overflow(acd: AcdContext, call: CallRecord, target: OverflowRule, now: float, out: list[AcdCommand], why: str,
              position: int) -> None:
     assert call.caller_leg is not None
-    out.append(Fact("CallOverflowed", call.call_id, queue=call.queue, leg_id=call.caller_leg, data={
-        "why": why, "target": target.target.value, "destination": target.destination,
-        "wait_s": round(now - call.entered_queue_at, 3), "position": position}))
+    out.append(facts.CallOverflowed(call.call_id, call.queue, call.caller_leg, why, target.target.value,
+                                    target.destination, round(now - call.entered_queue_at, 3), position))
     if target.target is OverflowTarget.VOICEMAIL:
         out.append(SendToVoicemail(call.call_id, call.caller_leg, target.destination))
+        acd.book.drop_leg(call.caller_leg)  # the dialplan has it now: its StasisEnd is not a hang-up
         return
-    follow = CallEnqueued(call.call_id, call.caller_leg, target.destination, call.priority, call.skills,
+    follow = CallEnqueued(call.call_id, call.caller_leg, QueueName(target.destination), call.priority, call.skills,
                           call.caller_number, call.caller_name, call.enqueued_at)
-    acd.enqueue(follow, now, out, call.legs_made)
+    acd.enqueue(follow, now, out)

@@ -13,12 +13,14 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
 
-from engine.core.acd.commands import AcdCommand, Fact
+from engine.core import facts
+from engine.core.acd.commands import AcdCommand
 from engine.core.acd.config import AgentConfig
 from engine.core.acd.estimate import HandleTimes
 from engine.core.acd.events import ContactObserved, DeviceState, DeviceStateObserved
 from engine.core.acd.state import AgentRecord, LastCall
 from engine.core.agent_fsm import AgentPresence, AgentStatus, StateTrigger, StatusTrigger
+from engine.core.ids import AgentId, CallId, LegId, QueueName
 from engine.core.strategies import FreeAgents, RankKey, Strategy, rank_key
 
 # Device states that mean the phone is in use by something.
@@ -34,17 +36,17 @@ class Roster:
                  strategies: Mapping[str, Strategy] | None = None) -> None:
         self.agents = {a.agent_id: AgentRecord(a, AgentPresence(a.agent_id)) for a in agents}
         self.by_endpoint = {a.endpoint: a.agent_id for a in agents}
-        self.members: dict[str, list[str]] = {name: [] for name in queue_names}
+        self.members: dict[str, list[AgentId]] = {name: [] for name in queue_names}
         for agent in agents:
             for queue in agent.queues:
                 if queue not in self.members:
                     raise ValueError(f"agent {agent.agent_id}: unknown queue {queue!r}")
                 self.members[queue].append(agent.agent_id)
-        self.free: set[str] = set()
+        self.free: set[AgentId] = set()
         # Legs the engine is hanging up (offers cancelled) that the PBX may still have: their agent's phone
         # state is the engine's doing until the PBX says the leg is gone.
-        self.closing: dict[str, str] = {}
-        self.freed: list[str] = []
+        self.closing: dict[LegId, AgentId] = {}
+        self.freed: list[AgentId] = []
         self.handle_times = HandleTimes()
         self.free_in = {name: FreeAgents((strategies or {}).get(name, Strategy.LONGEST_IDLE)) for name in queue_names}
         # Each agent's (first) place in each queue's member list, for round robin.
@@ -55,7 +57,7 @@ class Roster:
         self._statuses = {name: Counter({AgentStatus.LOGGED_OUT: len(ids)}) for name, ids in self.members.items()}
 
     def agent(self, agent_id: str) -> AgentRecord:
-        agent = self.agents.get(agent_id)
+        agent = self.agents.get(AgentId(agent_id))
         if agent is None:
             raise UnknownAgent(f"no agent {agent_id!r}")
         return agent
@@ -84,7 +86,7 @@ class Roster:
         for queue, line in self.free_in.items():
             if line.strategy is Strategy.LEAST_CALLS:
                 def ranked(agent_id: str, queue: str = queue) -> RankKey:
-                    return self._rank(Strategy.LEAST_CALLS, self.agents[agent_id], queue)
+                    return self._rank(Strategy.LEAST_CALLS, self.agents[AgentId(agent_id)], queue)
 
                 line.rekey(ranked)
 
@@ -93,10 +95,10 @@ class Roster:
         # Idle for work since the later of: the last call ended, the agent became available.
         return max(agent.presence.state_since, agent.presence.status_since)
 
-    def restore_status(self, agent_id: str, status: AgentStatus, reason: str | None, since: float) -> None:
+    def restore_status(self, agent_id: AgentId, status: AgentStatus, reason: str | None, since: float) -> None:
         """A restarted engine takes each agent's status as last recorded (agents who were taking calls still
         are); agents the configuration no longer has are ignored."""
-        agent = self.agents.get(agent_id)
+        agent = self.agents.get(AgentId(agent_id))
         if agent is None:
             return
         before = agent.presence.status
@@ -111,25 +113,23 @@ class Roster:
         agent.presence = before.with_status(trigger, now, reason)
         self._count_status(agent, before.status)
         if (agent.presence.status, agent.presence.break_reason) != (before.status, before.break_reason):
-            out.append(Fact("AgentStatusChanged", agent_id=agent.config.agent_id, data={
-                "status": agent.presence.status.value, "reason": agent.presence.break_reason}))
+            out.append(facts.AgentStatusChanged(agent.config.agent_id, agent.presence.status,
+                                                agent.presence.break_reason))
         self.refresh(agent)
 
     def set_state(self, agent: AgentRecord, trigger: StateTrigger, now: float, out: list[AcdCommand]) -> None:
         before, since = agent.presence.state, agent.presence.state_since
         agent.presence = agent.presence.with_state(trigger, now)
         if agent.presence.state is not before:
-            out.append(Fact("AgentStateChanged", agent_id=agent.config.agent_id, call_id=agent.call_id,
-                            data={"state": agent.presence.state.value}))
+            out.append(facts.AgentStateChanged(agent.config.agent_id, agent.call_id, agent.presence.state))
         if trigger is StateTrigger.WRAP_UP_END and agent.last_call is not None:
             last, agent.last_call = agent.last_call, None
             wrapup = now - since
             self.handle_times.add(last.queue, last.talk_s + wrapup)
-            out.append(Fact("AgentWrapUpEnded", last.call_id, agent.config.agent_id, last.queue, data={
-                "wrapup_s": round(wrapup, 3)}))
+            out.append(facts.AgentWrapUpEnded(last.call_id, agent.config.agent_id, last.queue, round(wrapup, 3)))
         self.refresh(agent)
 
-    def call_ended(self, agent: AgentRecord, call_id: str, queue: str, talk_s: float, wrapup_s: float,
+    def call_ended(self, agent: AgentRecord, call_id: CallId, queue: QueueName, talk_s: float, wrapup_s: float,
                    now: float, out: list[AcdCommand]) -> float | None:
         """The agent's part of a call is over: wrap-up begins. Returns when it ends (None: at once, done)."""
         agent.last_call = LastCall(call_id, queue, talk_s)
@@ -167,15 +167,15 @@ class Roster:
             agent.reachable = False
         if busy != agent.device_busy:
             agent.device_busy = busy
-            out.append(Fact("AgentDeviceBusy" if busy else "AgentDeviceFree", agent_id=agent_id,
-                            data={"device_state": event.state.value}))
+            device = facts.AgentDeviceBusy if busy else facts.AgentDeviceFree
+            out.append(device(agent_id, event.state.value))
         self.refresh(agent)
 
-    def closing_leg(self, agent: AgentRecord, leg: str) -> None:
+    def closing_leg(self, agent: AgentRecord, leg: LegId) -> None:
         agent.closing_leg = leg
         self.closing[leg] = agent.config.agent_id
 
-    def leg_gone(self, leg: str) -> None:
+    def leg_gone(self, leg: LegId) -> None:
         agent_id = self.closing.pop(leg, None)
         if agent_id is not None and self.agents[agent_id].closing_leg == leg:
             self.agents[agent_id].closing_leg = None
@@ -187,5 +187,5 @@ class Roster:
         agent = self.agents[agent_id]
         if agent.reachable != event.reachable:
             agent.reachable = event.reachable
-            out.append(Fact("AgentReachable" if event.reachable else "AgentUnreachable", agent_id=agent_id))
+            out.append(facts.AgentReachable(agent_id) if event.reachable else facts.AgentUnreachable(agent_id))
         self.refresh(agent)

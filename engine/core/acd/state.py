@@ -7,12 +7,9 @@ from enum import StrEnum
 
 from engine.core.acd.config import AgentConfig
 from engine.core.agent_fsm import AgentPresence
+from engine.core.ids import AgentId, CallId, LegId, QueueName
 from engine.core.skills import SkillRequirement
 from engine.core.waiting import WaitingCall
-
-
-def bridge_of(call_id: str) -> str:
-    return f"{call_id}-bridge"
 
 
 class CallPhase(StrEnum):
@@ -28,8 +25,8 @@ class CallPhase(StrEnum):
 class LastCall:
     """The call an agent last handled, until their wrap-up ends (for the handle time and the records)."""
 
-    call_id: str
-    queue: str
+    call_id: CallId
+    queue: QueueName
     talk_s: float
 
 
@@ -42,10 +39,10 @@ class AgentRecord:
     device_busy: bool = False
     calls_today: int = 0
     calls_day: str = ""  # the day (center's time zone) calls_today counts
-    leg_id: str | None = None
-    call_id: str | None = None
+    leg_id: LegId | None = None
+    call_id: CallId | None = None
     # An offer the engine cancelled whose leg the PBX may still have (ringing): its device state is ours.
-    closing_leg: str | None = None
+    closing_leg: LegId | None = None
     last_call: LastCall | None = None
 
     def calls_on(self, day: str) -> int:
@@ -55,9 +52,9 @@ class AgentRecord:
 
 @dataclass(slots=True)
 class CallRecord:
-    call_id: str
-    caller_leg: str | None  # None while a callback waits: nobody is on the line
-    queue: str
+    call_id: CallId
+    caller_leg: LegId | None  # None while a callback waits: nobody is on the line
+    queue: QueueName
     priority: int
     skills: tuple[SkillRequirement, ...]
     caller_number: str
@@ -65,10 +62,10 @@ class CallRecord:
     enqueued_at: float  # place in line
     entered_queue_at: float  # this queue visit
     phase: CallPhase = CallPhase.WAITING
-    offers: dict[str, str] = field(default_factory=dict)  # agent leg -> agent
-    offered_at: dict[str, float] = field(default_factory=dict)  # agent leg -> when it was originated
-    agent_leg: str | None = None
-    agent_id: str | None = None
+    offers: dict[LegId, AgentId] = field(default_factory=dict)  # agent leg -> agent
+    offered_at: dict[LegId, float] = field(default_factory=dict)  # agent leg -> when it was originated
+    agent_leg: LegId | None = None
+    agent_id: AgentId | None = None
     answered_at: float | None = None
     overflow_due: bool = False
     # Offered a callback outside the queue's announcements (overflow to the callback offer).
@@ -76,12 +73,11 @@ class CallRecord:
     # The caller has heard the callback offer: only then does their 1 mean "call me back".
     callback_announced: bool = False
     held: bool = False  # a connected call on hold
-    legs_made: int = 0
     # Position in line when taken from it (for the records: the position at exit of an answered visit).
     taken_at_position: int = 0
     # Callback: the leg dialling the caller back, the agent kept for them, attempts made.
-    callback_leg: str | None = None
-    reserved_agent: str | None = None
+    callback_leg: LegId | None = None
+    reserved_agent: AgentId | None = None
     callback_attempts: int = 0
 
     def as_waiting(self) -> WaitingCall:

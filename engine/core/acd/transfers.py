@@ -5,21 +5,18 @@ transferring agent's leg is hung up and they go to wrap-up; the call keeps its i
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from engine.core.acd.commands import AcdCommand, Fact, HangUpLeg, StartMusic, TearDownBridge
+from engine.core import facts
+from engine.core.acd.commands import AcdCommand, HangUpLeg, StartMusic, TearDownBridge
+from engine.core.acd.context import AcdContext
 from engine.core.acd.events import CallEnqueued, TransferRequested
-from engine.core.acd.state import CallPhase, bridge_of
-
-if TYPE_CHECKING:
-    from engine.core.acd.machine import Acd
+from engine.core.acd.state import CallPhase
 
 
 class TransferRefused(ValueError):
     """A transfer that cannot be carried out (the call is not connected, the target agent is busy...)."""
 
 
-def transfer(acd: Acd, event: TransferRequested, now: float, out: list[AcdCommand]) -> None:
+def transfer(acd: AcdContext, event: TransferRequested, now: float, out: list[AcdCommand]) -> None:
     call = acd.calls.get(event.call_id)
     if call is None or call.phase is not CallPhase.CONNECTED or call.caller_leg is None or call.agent_leg is None:
         raise TransferRefused(f"call {event.call_id} is not connected to an agent")
@@ -31,19 +28,18 @@ def transfer(acd: Acd, event: TransferRequested, now: float, out: list[AcdComman
     if target is not None and target.config.agent_id not in acd.roster.free:
         raise TransferRefused(f"agent {target.config.agent_id} is not available")
     talk = now - call.answered_at if call.answered_at is not None else 0.0
-    out.append(Fact("CallTransferred", call.call_id, call.agent_id, call.queue, call.agent_leg, {
-        "to_queue": event.to_queue, "to_agent": event.to_agent, "talk_s": round(talk, 3)}))
+    out.append(facts.CallTransferred(call.call_id, call.agent_id, call.queue, call.agent_leg, event.to_queue,
+                                     event.to_agent, round(talk, 3)))
     out.append(HangUpLeg(call.agent_leg, "transferred"))
-    out.append(TearDownBridge(bridge_of(call.call_id)))
+    out.append(TearDownBridge(call.call_id, acd.book.bridge(call.call_id)))
     acd.agent_done(call, talk, now, out)
-    acd.legs.pop(call.agent_leg, None)
     call.agent_leg = call.agent_id = call.answered_at = None
     if target is None:
         assert event.to_queue is not None
         acd.calls.pop(call.call_id)
         follow = CallEnqueued(call.call_id, call.caller_leg, event.to_queue, call.priority, call.skills,
                               call.caller_number, call.caller_name, None)
-        acd.enqueue(follow, now, out, call.legs_made)
+        acd.enqueue(follow, now, out)
         return
     queue = acd.queues[call.queue]
     out.append(StartMusic(call.caller_leg, queue.moh_class))

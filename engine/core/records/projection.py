@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, assert_never
 
+from engine.core import facts as f
 from engine.core.event_record import EventRecord, EventSource
+from engine.core.fact_registry import FactDecodeError
+from engine.core.facts import fact_of
 from engine.core.records.rows import CallRow, Kind, Outcome, Result, RowOp, SegmentRow, WrapUpRecorded
 from engine.core.records.state import Applying, CallState, LegState, first_known, millis, whole_seconds
 
@@ -27,18 +30,6 @@ class CallRecords:
         # last stored an event (the last time anything was known of them).
         self._unconfirmed: set[str] = set()
         self._last_seen = 0.0
-        self._handlers: dict[str, Callable[[Applying, CallState], object]] = {
-            "CallStarted": lambda fact, call: None,  # the row is opened by `_call`
-            "CallerEnqueued": self._enqueued, "CallerAnnounced": self._announced,
-            "AgentOffered": self._offered, "AgentConnected": self._connected, "AgentMissed": self._missed,
-            "AgentOfferCancelled": self._offer_cancelled, "CallHeld": self._held, "CallUnheld": self._unheld,
-            "CallTransferred": self._transferred, "CallCompleted": self._completed,
-            "CallerAbandoned": self._abandoned, "CallOverflowed": self._overflowed, "CallRefused": self._refused,
-            "CallbackRequested": self._callback_requested, "CallbackDialed": self._callback_dialed,
-            "CallbackAnswered": self._callback_answered, "CallbackNotReached": self._callback_not_reached,
-            "CallbackGivenUp": lambda fact, call: self._end(fact, call, Outcome.CALLBACK_GIVEN_UP),
-            "CallRestored": self._restored,
-        }
 
     @property
     def open_calls(self) -> tuple[str, ...]:
@@ -51,16 +42,77 @@ class CallRecords:
         fact = Applying(record, [])
         if record.source is EventSource.ARI and record.type == "AriResynced":
             self._resynced(fact)
-        elif record.source is not EventSource.ENGINE:
-            pass
-        elif record.type == "AgentStatusChanged":
-            self._status_changed(fact)
-        elif record.type == "AgentWrapUpEnded":
-            self._wrapped_up(fact)  # after the call ended: it needs no state of the call
-        elif (handler := self._handlers.get(record.type)) is not None and record.call_id is not None:
-            self._unconfirmed.discard(record.call_id)
-            handler(fact, self._call(fact, record.call_id))
+            return fact.out
+        try:
+            typed = fact_of(record)
+        except FactDecodeError:
+            typed = None  # a row this version cannot read makes no records (the events keep it)
+        match typed:
+            case None:
+                pass
+            case f.AgentStatusChanged():
+                self._status_changed(fact)
+            case f.AgentWrapUpEnded():
+                self._wrapped_up(fact)  # after the call ended: it needs no state of the call
+            case (f.CallStarted() | f.CallerEnqueued() | f.CallerAnnounced() | f.AgentOffered() | f.AgentRinging()
+                  | f.AgentConnected() | f.AgentMissed() | f.AgentOfferCancelled() | f.CallHeld() | f.CallUnheld()
+                  | f.CallTransferred() | f.CallCompleted() | f.CallerAbandoned() | f.CallOverflowed()
+                  | f.CallRefused() | f.CallbackRequested() | f.CallbackDialed() | f.CallbackAnswered()
+                  | f.CallbackNotReached() | f.CallbackGivenUp() | f.CallRestored()):
+                self._unconfirmed.discard(typed.call_id)
+                self._call_fact(typed, fact, self._call(fact, typed.call_id))
+            case (f.AgentStateChanged() | f.AgentDeviceBusy() | f.AgentDeviceFree() | f.AgentReachable()
+                  | f.AgentUnreachable() | f.EngineStarted() | f.EngineStopping() | f.EngineStopped()
+                  | f.AcdRestored()):
+                pass
+            case _:
+                assert_never(typed)
         return fact.out
+
+    def _call_fact(self, typed: f.CallFact, fact: Applying, call: CallState) -> None:
+        match typed:
+            case f.CallStarted() | f.AgentRinging():
+                pass  # the row is opened by `_call`; ringing has no row of its own
+            case f.CallerEnqueued():
+                self._enqueued(fact, call)
+            case f.CallerAnnounced():
+                self._announced(fact, call)
+            case f.AgentOffered():
+                self._offered(fact, call)
+            case f.AgentConnected():
+                self._connected(fact, call)
+            case f.AgentMissed():
+                self._missed(fact, call)
+            case f.AgentOfferCancelled():
+                self._offer_cancelled(fact, call)
+            case f.CallHeld():
+                self._held(fact, call)
+            case f.CallUnheld():
+                self._unheld(fact, call)
+            case f.CallTransferred():
+                self._transferred(fact, call)
+            case f.CallCompleted():
+                self._completed(fact, call)
+            case f.CallerAbandoned():
+                self._abandoned(fact, call)
+            case f.CallOverflowed():
+                self._overflowed(fact, call)
+            case f.CallRefused():
+                self._refused(fact, call)
+            case f.CallbackRequested():
+                self._callback_requested(fact, call)
+            case f.CallbackDialed():
+                self._callback_dialed(fact, call)
+            case f.CallbackAnswered():
+                self._callback_answered(fact, call)
+            case f.CallbackNotReached():
+                self._callback_not_reached(fact, call)
+            case f.CallbackGivenUp():
+                self._end(fact, call, Outcome.CALLBACK_GIVEN_UP)
+            case f.CallRestored():
+                self._restored(fact, call)
+            case _:
+                assert_never(typed)
 
     # -- calls ------------------------------------------------------------------------------------------
     def _call(self, fact: Applying, call_id: str) -> CallState:

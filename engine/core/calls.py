@@ -1,0 +1,195 @@
+"""The one owner of calls, legs and bridges. Pure.
+
+Every leg the engine follows belongs to one call and has a role; every id is minted here, from an injected
+id source, and never derived from or parsed out of another id. The ACD (and each later feature) adds and
+drops legs through the book; the translation of the wire (engine/edge/) and the effects executor only read it,
+to know what a PBX event is about and which call's lane a request goes on.
+
+A leg's stage: DIALING from the originate until the PBX says it answered (it entered Stasis), UP while it
+is in the app and followed; a caller's leg is UP from its first StasisStart. A dropped leg is gone from the
+book: later events about it are stale and are ignored by the translation.
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import ClassVar, Protocol
+
+from engine.core.ids import AgentId, BridgeId, CallId, LegId
+
+
+class LegRole(StrEnum):
+    CALLER = "caller"  # the inbound caller's channel
+    AGENT = "agent"  # a leg to an agent's softphone
+    CALLBACK = "callback"  # dialling a caller back
+
+
+class LegStage(StrEnum):
+    DIALING = "dialing"
+    UP = "up"
+
+
+class IdSource(Protocol):
+    def call_id(self, now: float) -> CallId:
+        """A new call id; ids sort in order of arrival."""
+        ...
+
+    def leg_id(self, call_id: CallId, role: LegRole) -> LegId: ...
+
+    def bridge_id(self, call_id: CallId) -> BridgeId: ...
+
+    def playback_id(self) -> str: ...
+
+
+class RandomIds:
+    """Production ids: unique across restarts (a random tail) and, for calls, sortable by arrival (the time in
+    ms, then a counter: callers who arrive in the same millisecond are ordered by id in line)."""
+
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+
+    def _tail(self) -> str:
+        return f"{next(self._counter):05x}{secrets.token_hex(2)}"
+
+    def call_id(self, now: float) -> CallId:
+        return CallId(f"call-{int(now * 1000):011x}-{self._tail()}")
+
+    def leg_id(self, call_id: CallId, role: LegRole) -> LegId:
+        return LegId(f"{role.value}-{self._tail()}")
+
+    def bridge_id(self, call_id: CallId) -> BridgeId:
+        return BridgeId(f"bridge-{self._tail()}")
+
+    def playback_id(self) -> str:
+        return f"play-{self._tail()}"
+
+
+class ReadableIds:
+    """Deterministic ids a person can follow in a test or a replay: call-1, its legs call-1-a1, call-1-b2,
+    its bridge call-1-bridge. Nothing reads them back: they are names, like any other id."""
+
+    _MARK: ClassVar[dict[LegRole, str]] = {LegRole.CALLER: "c", LegRole.AGENT: "a", LegRole.CALLBACK: "b"}
+
+    def __init__(self) -> None:
+        self._calls = itertools.count(1)
+        self._legs: dict[CallId, int] = {}
+        self._playbacks = itertools.count(1)
+
+    def call_id(self, now: float) -> CallId:
+        return CallId(f"call-{next(self._calls)}")
+
+    def leg_id(self, call_id: CallId, role: LegRole) -> LegId:
+        made = self._legs[call_id] = self._legs.get(call_id, 0) + 1
+        return LegId(f"{call_id}-{self._MARK[role]}{made}")
+
+    def bridge_id(self, call_id: CallId) -> BridgeId:
+        return BridgeId(f"{call_id}-bridge")
+
+    def playback_id(self) -> str:
+        return f"play-{next(self._playbacks)}"
+
+
+@dataclass(slots=True)
+class Leg:
+    leg_id: LegId
+    call_id: CallId
+    role: LegRole
+    stage: LegStage
+    agent_id: AgentId | None = None
+    playback: str | None = None  # the announcement now playing to it, if any
+
+
+@dataclass(slots=True)
+class _Call:
+    legs: list[LegId] = field(default_factory=list)
+    bridge: BridgeId | None = None
+
+
+class CallBook:
+    def __init__(self, ids: IdSource) -> None:
+        self._ids = ids
+        self._legs: dict[LegId, Leg] = {}
+        self._calls: dict[CallId, _Call] = {}
+
+    # -- reading ------------------------------------------------------------------------------------------
+    def leg(self, leg_id: str) -> Leg | None:
+        return self._legs.get(LegId(leg_id))
+
+    def call_of(self, leg_id: str) -> CallId | None:
+        leg = self._legs.get(LegId(leg_id))
+        return None if leg is None else leg.call_id
+
+    def has_call(self, call_id: str) -> bool:
+        return CallId(call_id) in self._calls
+
+    def legs_of(self, call_id: CallId) -> tuple[LegId, ...]:
+        call = self._calls.get(call_id)
+        return () if call is None else tuple(call.legs)
+
+    def bridge_of(self, call_id: CallId) -> BridgeId | None:
+        call = self._calls.get(call_id)
+        return None if call is None else call.bridge
+
+    def __iter__(self) -> Iterator[Leg]:
+        return iter(list(self._legs.values()))
+
+    def __contains__(self, leg_id: object) -> bool:
+        return leg_id in self._legs
+
+    # -- changing -----------------------------------------------------------------------------------------
+    def open_call(self, now: float) -> CallId:
+        call_id = self._ids.call_id(now)
+        self._calls[call_id] = _Call()
+        return call_id
+
+    def adopt_call(self, call_id: CallId) -> None:
+        """A call whose id was minted elsewhere: by a previous run of the engine (restore), or by a test."""
+        self._calls.setdefault(call_id, _Call())
+
+    def add_leg(self, call_id: CallId, role: LegRole, stage: LegStage, *, leg_id: LegId | None = None,
+                agent_id: AgentId | None = None) -> Leg:
+        """A new leg of the call; `leg_id` for a channel the PBX named (a caller), else one is minted."""
+        self.adopt_call(call_id)
+        leg = Leg(leg_id if leg_id is not None else self._ids.leg_id(call_id, role), call_id, role, stage, agent_id)
+        self._legs[leg.leg_id] = leg
+        self._calls[call_id].legs.append(leg.leg_id)
+        return leg
+
+    def answered(self, leg_id: LegId) -> None:
+        leg = self._legs.get(leg_id)
+        if leg is not None:
+            leg.stage = LegStage.UP
+
+    def bridge(self, call_id: CallId) -> BridgeId:
+        """The call's bridge, minted the first time it is asked for."""
+        call = self._calls.setdefault(call_id, _Call())
+        if call.bridge is None:
+            call.bridge = self._ids.bridge_id(call_id)
+        return call.bridge
+
+    def start_playback(self, leg_id: LegId) -> str:
+        playback = self._ids.playback_id()
+        leg = self._legs.get(leg_id)
+        if leg is not None:
+            leg.playback = playback
+        return playback
+
+    def playback_ended(self, leg_id: LegId) -> None:
+        leg = self._legs.get(leg_id)
+        if leg is not None:
+            leg.playback = None
+
+    def drop_leg(self, leg_id: LegId) -> None:
+        leg = self._legs.pop(leg_id, None)
+        if leg is not None and (call := self._calls.get(leg.call_id)) is not None and leg_id in call.legs:
+            call.legs.remove(leg_id)
+
+    def close_call(self, call_id: CallId) -> None:
+        """The call is over: it and every leg it still had leave the book."""
+        call = self._calls.pop(call_id, None)
+        for leg_id in call.legs if call is not None else ():
+            self._legs.pop(leg_id, None)

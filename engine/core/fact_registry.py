@@ -1,0 +1,149 @@
+"""The one registry of the engine's facts: each fact type's stored name and schema version, and how a fact
+becomes an `events` row (and comes back from one).
+
+A fact type registers itself with `@fact()` (engine/core/facts.py and the feature modules that add theirs);
+its stored name is the class name, so no reader ever spells a kind as a string. The fields named like the
+`events` table's id columns (`call_id`, `leg_id`, `agent_id`, `queue`) go to those columns, the others to the
+JSON body under their own names. Rows written by an earlier schema version are upgraded on the way in by the
+functions the type registered for that version (body -> body of the next version), so an existing database
+keeps reading after an upgrade. Decoding converts JSON values back to the field's type (enums, tuples).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, TypeVar
+
+COLUMNS = ("call_id", "leg_id", "agent_id", "queue")
+
+T = TypeVar("T")
+Upgrade = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class FactDecodeError(ValueError):
+    """A stored row that does not make a fact of its type (a field missing, a value of the wrong kind)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """A fact as the `events` table stores it."""
+
+    name: str
+    version: int
+    call_id: str | None
+    leg_id: str | None
+    agent_id: str | None
+    queue: str | None
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class FactSpec:
+    cls: type[Any]
+    name: str
+    version: int
+    columns: tuple[str, ...]  # the id columns this type has
+    body_fields: tuple[str, ...]
+    converters: Mapping[str, Callable[[Any], Any]]
+    upgrades: Mapping[int, Upgrade]  # from version n to n + 1
+
+
+_BY_NAME: dict[str, FactSpec] = {}
+_BY_TYPE: dict[type[Any], FactSpec] = {}
+
+
+def fact(version: int = 1, upgrades: Mapping[int, Upgrade] | None = None) -> Callable[[type[T]], type[T]]:
+    """Register a frozen dataclass as a fact stored under its class name at schema `version`."""
+
+    def register(cls: type[T]) -> type[T]:
+        name = cls.__name__
+        if name in _BY_NAME:
+            raise ValueError(f"fact {name} is registered twice")
+        hints = typing.get_type_hints(cls)
+        names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+        spec = FactSpec(
+            cls, name, version,
+            columns=tuple(n for n in names if n in COLUMNS),
+            body_fields=tuple(n for n in names if n not in COLUMNS),
+            converters={n: _converter(hints[n]) for n in names if n not in COLUMNS},
+            upgrades=dict(upgrades or {}),
+        )
+        _BY_NAME[name] = spec
+        _BY_TYPE[cls] = spec
+        return cls
+
+    return register
+
+
+def _converter(hint: Any) -> Callable[[Any], Any]:
+    """How a JSON value becomes the field's type again: enums from their value, tuples from lists."""
+    options = typing.get_args(hint) if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union \
+        else (hint,)
+    for option in options:
+        if isinstance(option, type) and issubclass(option, Enum):
+            enum = option
+            return lambda value: value if value is None else enum(value)
+        if typing.get_origin(option) is tuple:
+            return lambda value: value if value is None else tuple(value)
+        if option is float:
+            return lambda value: float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    return _same
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def name_of(fact_type: type[Any]) -> str:
+    return _BY_TYPE[fact_type].name
+
+
+def is_fact(value: object) -> bool:
+    return type(value) in _BY_TYPE
+
+
+def registered() -> Mapping[str, FactSpec]:
+    return dict(_BY_NAME)
+
+
+def encode(value: object) -> Encoded:
+    spec = _BY_TYPE[type(value)]
+    get = value.__getattribute__
+    ids = {column: get(column) for column in spec.columns}
+    return Encoded(spec.name, spec.version, ids.get("call_id"), ids.get("leg_id"), ids.get("agent_id"),
+                   ids.get("queue"), {name: _plain(get(name)) for name in spec.body_fields})
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def decode(name: str, version: int, columns: Mapping[str, str | None], body: Mapping[str, Any]) -> object | None:
+    """The fact a stored row holds; None for a name that is not a fact (a wire event, an unknown kind).
+    Raises FactDecodeError for a row of a known type that does not fit it."""
+    spec = _BY_NAME.get(name)
+    if spec is None:
+        return None
+    data = dict(body)
+    for step in range(version, spec.version):
+        upgrade = spec.upgrades.get(step)
+        if upgrade is None:
+            raise FactDecodeError(f"{name}: no upgrade from schema version {step}")
+        data = upgrade(data)
+    values: dict[str, Any] = {column: columns.get(column) for column in spec.columns}
+    for field_name in spec.body_fields:
+        if field_name in data:
+            try:
+                values[field_name] = spec.converters[field_name](data[field_name])
+            except (TypeError, ValueError) as exc:
+                raise FactDecodeError(f"{name}.{field_name}: {exc}") from None
+    try:
+        made: object = spec.cls(**values)
+    except TypeError as exc:
+        raise FactDecodeError(f"{name}: {exc}") from None
+    return made
