@@ -3,31 +3,62 @@ over its HTTP API."""
 
 from __future__ import annotations
 
+import json
 from typing import Any, TextIO
+from urllib.parse import quote
 
 import aiohttp
+from yarl import URL
 
 from engine.config import Settings
 from engine.errors import CallhiveError
 
 
+def path_segment(value: str, what: str) -> str:
+    """A value the operator typed, as one segment of an API path: refused when empty, percent-encoded whole,
+    so `9999/../agents/1005` names one (unknown) agent rather than another one's URL."""
+    if not value:
+        raise CallhiveError(f"the {what} is empty")
+    if value in (".", ".."):  # dot-segments, which HTTP clients and proxies fold away; %2E is the same character
+        return value.replace(".", "%2E")
+    return quote(value, safe="")
+
+
 async def call_api(settings: Settings, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    """`path` is already encoded (see `path_segment`). An error answer ends as one CallhiveError line."""
     if settings.http.port == 0:
         raise CallhiveError("[http] port is 0 (chosen at start); set the engine's real port with CALLHIVE_HTTP_PORT")
-    url = f"http://{settings.http.host}:{settings.http.port}{path}"
+    url = URL(f"http://{settings.http.host}:{settings.http.port}{path}", encoded=True)
     try:
         async with (
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
             session.request(method, url, json=body) as response,
         ):
-            payload = await response.json(content_type=None)
+            text = await response.text(errors="replace")
+            try:
+                payload = json.loads(text)
+            except ValueError:
+                payload = None
             if response.status >= 400:
-                message = payload.get("error") if isinstance(payload, dict) else None
-                raise CallhiveError(message or f"{method} {path} answered {response.status}")
+                raise CallhiveError(_error_line(f"{method} {path}", response.status, payload, text))
+            if payload is None:
+                raise CallhiveError(f"{method} {path} answered {response.status} with a body that is not JSON")
             return payload
     except (TimeoutError, aiohttp.ClientConnectionError) as exc:
         reason = type(exc).__name__
         raise CallhiveError(f"no engine answering at {url} ({reason}); is `callhive serve` running?") from None
+
+
+def _error_line(request: str, status: int, payload: Any, text: str) -> str:
+    """The engine's `{"error": ..., "fields": [...]}` as one line; any other answer by its status and first line."""
+    if isinstance(payload, dict) and isinstance(payload.get("error"), str):
+        fields = payload.get("fields")
+        fields = fields if isinstance(fields, list) else []
+        named = [f"{item.get('field') or item.get('in', 'request')}: {item.get('message')}"
+                 for item in fields if isinstance(item, dict)]
+        return str(payload["error"]) + (f" ({'; '.join(named)})" if named else "")
+    first = text.strip().splitlines()[0][:200] if text.strip() else ""
+    return f"{request} answered {status}" + (f": {first}" if first else "")
 
 
 def _since(seconds: float, now: float) -> str:

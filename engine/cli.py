@@ -144,27 +144,29 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 async def _agent_command(settings: Settings, args: argparse.Namespace) -> int:
     import time
 
-    from engine.api_client import call_api, print_agents
+    from engine.api_client import call_api, path_segment, print_agents
 
     if args.agent_command == "list":
         print_agents((await call_api(settings, "GET", "/api/agents"))["agents"], time.time(), sys.stdout)
         return 0
     body = {"reason": args.reason} if args.agent_command == "break" else None
-    agent = (await call_api(settings, "POST", f"/api/agents/{args.agent_id}/{args.agent_command}", body))["agent"]
+    path = f"/api/agents/{path_segment(args.agent_id, 'agent id')}/{args.agent_command}"
+    agent = (await call_api(settings, "POST", path, body))["agent"]
     reason = f" ({agent['break_reason']})" if agent.get("break_reason") else ""
     print(f"agent {agent['id']}: {agent['status']}{reason}, {agent['state']}")
     return 0
 
 
 async def _call_command(settings: Settings, args: argparse.Namespace) -> int:
-    from engine.api_client import call_api, print_calls
+    from engine.api_client import call_api, path_segment, print_calls
 
     if args.call_command == "list":
         print_calls((await call_api(settings, "GET", "/api/calls"))["calls"], sys.stdout)
         return 0
-    body = {"queue": args.queue} if args.queue else {"agent": args.agent}
-    await call_api(settings, "POST", f"/api/calls/{args.call_id}/transfer", body)
-    print(f"call {args.call_id}: transferred to {'queue ' + args.queue if args.queue else 'agent ' + args.agent}")
+    body = {"queue": args.queue} if args.queue is not None else {"agent": args.agent}
+    await call_api(settings, "POST", f"/api/calls/{path_segment(args.call_id, 'call id')}/transfer", body)
+    target = f"queue {args.queue}" if args.queue is not None else f"agent {args.agent}"
+    print(f"call {args.call_id}: transferred to {target}")
     return 0
 
 

@@ -1,4 +1,5 @@
-"""The engine's HTTP server: `/api/...` for tools and the CLI, `/wallboard/` for supervisors."""
+"""The engine's HTTP server: `/api/...` for tools and the CLI (declared routes, described at /api/openapi.json),
+`/wallboard/` for supervisors."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from aiohttp import web
 
 from engine.errors import CallhiveError
 from engine.http.control import ControlProvider, add_control_routes
+from engine.http.models import MAX_EVENTS_PER_PAGE, EventsPage, EventsQuery, Health
+from engine.http.openapi import add_openapi_route
+from engine.http.routes import Answer, AnyRoute, Call, NoBody, NoParameters, Reply, Route, add_routes
 from wallboard import LiveFeed, create_wallboard
 
 StatusProvider = Callable[[], dict[str, Any]]
@@ -17,31 +21,30 @@ StatusProvider = Callable[[], dict[str, Any]]
 _STATUS: web.AppKey[StatusProvider] = web.AppKey("status")
 _POOL: web.AppKey[Any] = web.AppKey("pool")
 
-MAX_EVENTS_PER_PAGE = 1000
+
+async def _health(call: Call[NoParameters, NoParameters, NoBody]) -> Reply:
+    return Reply(call.request.app[_STATUS]())
 
 
-async def _health(request: web.Request) -> web.Response:
-    return web.json_response(request.app[_STATUS]())
-
-
-async def _events(request: web.Request) -> web.Response:
+async def _events(call: Call[NoParameters, EventsQuery, NoBody]) -> Reply:
     """Stored events after a given seq, in seq order: how a client catches up after a gap."""
-    try:
-        after = int(request.query.get("after", "0"))
-        limit = min(int(request.query.get("limit", "100")), MAX_EVENTS_PER_PAGE)
-    except ValueError:
-        raise web.HTTPBadRequest(
-            text='{"error": "after and limit must be integers"}', content_type="application/json"
-        ) from None
-    rows = await request.app[_POOL].fetch(
+    rows = await call.request.app[_POOL].fetch(
         """SELECT seq, extract(epoch FROM received_at) AS received_at, source, type,
                   call_id, leg_id, agent_id, queue, body::text AS body
              FROM events WHERE seq > $1 ORDER BY seq LIMIT $2""",
-        after,
-        limit,
+        call.query.after,
+        min(call.query.limit, MAX_EVENTS_PER_PAGE),
     )
-    events = [{**dict(row), "received_at": float(row["received_at"])} for row in rows]
-    return web.json_response({"events": events})
+    return Reply({"events": [{**dict(row), "received_at": float(row["received_at"])} for row in rows]})
+
+
+ENGINE_ROUTES: list[AnyRoute] = [
+    Route("GET", "/api/health", "The engine's health and a few figures", _health, path_params=NoParameters,
+          query=NoParameters, body=NoBody, answers={200: Answer(Health, "the engine is up")}),
+    Route("GET", "/api/events", "Stored events after a seq, in seq order: how a client catches up after a gap",
+          _events, path_params=NoParameters, query=EventsQuery, body=NoBody,
+          answers={200: Answer(EventsPage, "a page of events")}),
+]
 
 
 async def _to_wallboard(_request: web.Request) -> web.Response:
@@ -50,12 +53,12 @@ async def _to_wallboard(_request: web.Request) -> web.Response:
 
 def create_http_app(status: StatusProvider, feed: LiveFeed, pool: Any, control: ControlProvider) -> web.Application:
     app = web.Application()
-    add_control_routes(app, control)
     app[_STATUS] = status
     app[_POOL] = pool
+    add_routes(app, ENGINE_ROUTES)
+    add_control_routes(app, control)
+    add_openapi_route(app)
     app.router.add_get("/", _to_wallboard)
-    app.router.add_get("/api/health", _health)
-    app.router.add_get("/api/events", _events)
     app.add_subapp("/wallboard/", create_wallboard(feed))
     return app
 
