@@ -51,7 +51,8 @@ from dataclasses import dataclass, field
 
 from pbxsim.clock import ManualClock
 from pbxsim.server import PbxSim
-from tests.pbxsim_helpers import END, GUARD_SECONDS, TRANSCRIPTS, VARYING, headers_of
+from tests.pbxsim_helpers import END, GUARD_SECONDS, VARYING, headers_of
+from tests.recorded import TRANSCRIPTS
 
 USER = SECRET = "engine"
 COMPARED_EVENTS = {

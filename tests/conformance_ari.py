@@ -52,7 +52,8 @@ import aiohttp
 from pbxsim.clock import ManualClock
 from pbxsim.server import PbxSim
 from tests.conformance_ami import AmiReplay, load_items
-from tests.pbxsim_helpers import GUARD_SECONDS, TRANSCRIPTS
+from tests.pbxsim_helpers import GUARD_SECONDS
+from tests.recorded import TRANSCRIPTS
 
 APP = "callcenter"
 USER = SECRET = "engine"

@@ -1,23 +1,52 @@
-"""Shared fixtures: one real PostgreSQL (the embedded one) per test run, one fresh database per test."""
+"""Shared fixtures: one real PostgreSQL (the embedded one) per test run, one fresh database per test; and the
+rule that no test may be skipped."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import shutil
+import socket
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import pytest
 
 from engine.store.embedded import EmbeddedPostgres
+from tests.recorded import RECORDINGS
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+# The folder that holds asterisk/, for the modules that still spell the recordings SHARED / "asterisk".
+SHARED = RECORDINGS.parent
+
+ReportT = TypeVar("ReportT", pytest.TestReport, pytest.CollectReport)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport() -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A skipped test fails the run: every test can run on a plain clone, so a skip only ever hides a test that
+    silently stopped running (a missing recording, a wrong marker)."""
+    report = yield
+    return _skip_as_failure(report)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report() -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    """The same for a whole module skipped while it is collected (`pytest.skip(allow_module_level=True)`)."""
+    report = yield
+    return _skip_as_failure(report)
+
+
+def _skip_as_failure(report: ReportT) -> ReportT:
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"no test may skip: {reason}"
+    return report
 
 
 @pytest.fixture(scope="session")
@@ -78,6 +107,15 @@ async def db_conn(database_url: str) -> AsyncIterator[Any]:
         yield conn
     finally:
         await conn.close()
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A loopback TCP port this test keeps bound and never listens on: connecting there is refused, whatever
+    else runs on the machine (a real Asterisk on 5038 and 8088, another test run), and nobody can take it."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield int(held.getsockname()[1])
 
 
 def cli_env(**overrides: str) -> dict[str, str]:

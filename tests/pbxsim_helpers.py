@@ -1,6 +1,6 @@
 """Helpers for replaying the recorded Asterisk transcripts against pbxsim.
 
-A recorded AMI session is three files (see ../shared/asterisk/README.md): `X.txt` (bytes received),
+A recorded AMI session is three files (see tests/recordings/README.md): `X.txt` (bytes received),
 `X.tx.txt` (bytes sent) and `X.annotated.txt` (both interleaved, `### >>> SENT n bytes` /
 `### <<< RECV n bytes` / `### NOTE` / `### EOF` markers followed by exactly n payload bytes). The annotated
 file gives the *schedule* - which received messages completed between one send and the next - and the
@@ -14,17 +14,11 @@ and a simulator run, with the pattern both values must match. Everything else is
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from tests.conftest import SHARED
-
-RECORDINGS = Path(os.environ.get("CALLHIVE_ASTERISK_RECORDINGS", SHARED / "asterisk"))
-TRANSCRIPTS = RECORDINGS / "transcripts"
-ARI_DOCS = RECORDINGS / "ari-api-docs"
+from tests.recorded import TRANSCRIPTS
 
 END = b"\r\n\r\n"
 GUARD_SECONDS = 10.0  # safety net so a broken simulator fails instead of hanging; never asserted on

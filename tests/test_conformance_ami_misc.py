@@ -19,9 +19,6 @@ from pbxsim.clock import ManualClock
 from pbxsim.model import FarEnd
 from pbxsim.server import PbxSim, PbxSimConfig
 from tests.conformance_ami import SECRET, USER, AmiReplay, compare, load_items, recorded_steps
-from tests.pbxsim_helpers import RECORDINGS
-
-pytestmark = pytest.mark.skipif(not RECORDINGS.is_dir(), reason=f"recordings not found at {RECORDINGS}")
 
 SKIPPED = ("queuestatus-", "command-5", "queues-")
 

@@ -29,9 +29,6 @@ from pbxsim.clock import ManualClock
 from pbxsim.model import FarEnd
 from pbxsim.server import PbxSim, PbxSimConfig
 from tests.conformance_ami import SECRET, USER, AmiReplay, Hook, compare, load_items, recorded_steps
-from tests.pbxsim_helpers import RECORDINGS
-
-pytestmark = pytest.mark.skipif(not RECORDINGS.is_dir(), reason=f"recordings not found at {RECORDINGS}")
 
 ANSWER_TO_MIXMONITOR = 0.5  # recorded: Newstate Up t=0.304, MixMonitorStart t=0.805
 

@@ -29,9 +29,6 @@ from pbxsim.clock import ManualClock
 from pbxsim.model import FarEnd, amd
 from pbxsim.server import PbxSim, PbxSimConfig
 from tests.conformance_ari import APP, SECRET, USER, Replay, load_log
-from tests.pbxsim_helpers import RECORDINGS
-
-pytestmark = pytest.mark.skipif(not RECORDINGS.is_dir(), reason=f"recordings not found at {RECORDINGS}")
 
 # etc/extensions.conf [amd-test]: every far end starts with Answer(); what it then plays is what AMD() hears.
 FAR_ENDS = {

@@ -28,9 +28,6 @@ from pbxsim.model import FarEnd, Party
 from pbxsim.model.redirect import place_sip_inbound
 from pbxsim.server import PbxSim, PbxSimConfig
 from tests.conformance_ari import APP, SECRET, USER, Hook, Replay, load_log
-from tests.pbxsim_helpers import RECORDINGS
-
-pytestmark = pytest.mark.skipif(not RECORDINGS.is_dir(), reason=f"recordings not found at {RECORDINGS}")
 
 RING = 3.0  # [customers] 555XXXX: Ringing, Wait(3), Answer
 

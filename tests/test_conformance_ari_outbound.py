@@ -20,9 +20,6 @@ from pbxsim.clock import ManualClock
 from pbxsim.model import FarEnd
 from pbxsim.server import PbxSim, PbxSimConfig
 from tests.conformance_ari import SECRET, USER, Replay, load_log
-from tests.pbxsim_helpers import RECORDINGS
-
-pytestmark = pytest.mark.skipif(not RECORDINGS.is_dir(), reason=f"recordings not found at {RECORDINGS}")
 
 RING = 3.0  # [customers] 555XXXX: Ringing, Wait(3), Answer
 

@@ -35,9 +35,6 @@ import pytest
 from pbxsim.clock import ManualClock
 from pbxsim.server import PbxSim, PbxSimConfig
 from tests.conformance_ari import SECRET, USER, Hook, IdMap, Replay, key_order, load_log, normalize
-from tests.pbxsim_helpers import RECORDINGS
-
-pytestmark = pytest.mark.skipif(not RECORDINGS.is_dir(), reason=f"recordings not found at {RECORDINGS}")
 
 DEVICE_TYPES = {"ContactStatusChange", "PeerStatusChange", "EndpointStateChange", "DeviceStateChanged"}
 # Recorded: qualify_frequency 30, qualify_timeout 3 -> the contact went Unreachable 33 s after the OPTIONS

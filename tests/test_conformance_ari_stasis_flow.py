@@ -28,9 +28,6 @@ from pbxsim.model.objects import Channel
 from pbxsim.server import PbxSim, PbxSimConfig
 from tests.conformance_ami import AmiReplay, compare, load_items, recorded_steps
 from tests.conformance_ari import APP, SECRET, USER, Replay, load_log, load_side_ami
-from tests.pbxsim_helpers import RECORDINGS
-
-pytestmark = pytest.mark.skipif(not RECORDINGS.is_dir(), reason=f"recordings not found at {RECORDINGS}")
 
 
 @pytest.fixture

@@ -36,9 +36,6 @@ from pbxsim.model import FarEnd, Heard
 from pbxsim.server import PbxSim, PbxSimConfig
 from tests.conformance_ami import AmiReplay, Message, compare, load_items, recorded_steps
 from tests.conformance_ari import APP, SECRET, USER, Hook, Replay, load_log, load_side_ami
-from tests.pbxsim_helpers import RECORDINGS
-
-pytestmark = pytest.mark.skipif(not RECORDINGS.is_dir(), reason=f"recordings not found at {RECORDINGS}")
 
 
 @pytest.fixture

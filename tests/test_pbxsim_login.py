@@ -29,19 +29,15 @@ from pbxsim.ami.session import ALL_CLASSES, EventFlag, strings_to_mask
 from pbxsim.clock import ManualClock
 from pbxsim.server import PbxSim, PbxSimConfig
 from tests.pbxsim_helpers import (
-    ARI_DOCS,
     END,
     GUARD_SECONDS,
-    RECORDINGS,
-    TRANSCRIPTS,
     assert_nothing_received,
     assert_replay_matches,
     headers_of,
     read_message,
     replay,
 )
-
-pytestmark = pytest.mark.skipif(not RECORDINGS.is_dir(), reason=f"recordings not found at {RECORDINGS}")
+from tests.recorded import ARI_DOCS, TRANSCRIPTS
 
 REPO = Path(__file__).resolve().parents[1]
 USER = SECRET = "engine"  # the recorded credentials (etc/manager.conf, etc/ari.conf)

@@ -17,7 +17,7 @@ import pytest
 
 from pbxsim.clock import ManualClock
 from pbxsim.server import PbxSim, PbxSimConfig
-from tests.pbxsim_helpers import END, GUARD_SECONDS, RECORDINGS, assert_replay_matches, headers_of, replay
+from tests.pbxsim_helpers import END, GUARD_SECONDS, assert_replay_matches, headers_of, replay
 
 USER = SECRET = "engine"
 
@@ -30,7 +30,6 @@ async def sim(tmp_path: Path) -> AsyncIterator[PbxSim]:
         yield running
 
 
-@pytest.mark.skipif(not RECORDINGS.is_dir(), reason=f"recordings not found at {RECORDINGS}")
 async def test_static_endpoint_listing_matches_recording(sim: PbxSim) -> None:
     results = await replay("ami_pjsip_loop_queue_call", sim.ami_port, steps=[0, 1, 2, 3])
     assert_replay_matches(results)
