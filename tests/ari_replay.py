@@ -25,7 +25,7 @@ from engine.adapters.ari import AriClient, Backoff
 from engine.config import AriSettings
 from engine.pbx.ari_events import AriEvent
 from engine.secret import Secret
-from tests.ari_clock import ManualClock
+from pbxsim.clock import ManualClock
 from tests.recorded import TRANSCRIPTS
 
 APP = "callcenter"
@@ -237,6 +237,11 @@ class Harness:
         """The next `count` events of the stream, waiting for them (by events, bounded as a safety net)."""
         async with asyncio.timeout(timeout):
             return [await self.events.get() for _ in range(count)]
+
+    async def next_sleep(self, timeout: float = 5.0) -> float:
+        """The next wait the client asks of the clock, waiting for it (by events, bounded as a safety net)."""
+        async with asyncio.timeout(timeout):
+            return await self.clock.next_sleep()
 
 
 @asynccontextmanager

@@ -23,8 +23,8 @@ from engine.config import AmiSettings
 from engine.pbx import ami_commands as c
 from engine.pbx import ami_events as ev
 from engine.secret import Secret
+from pbxsim.clock import ManualClock
 from tests.ami_replay import ReplayServer, Step, load, received_bytes, recorded_actions, without_action_id
-from tests.clocks import ManualClock
 
 Outcome = Any  # a command's typed result, or the exception it ended in
 

@@ -239,34 +239,6 @@ def test_event_masks() -> None:
     assert strings_to_mask("18") == 18
 
 
-# --------------------------------------------------------------------------- ManualClock
-
-
-async def test_manual_clock_wakes_in_deadline_order() -> None:
-    clock = ManualClock(start=1000.0)
-    woke: list[tuple[str, float]] = []
-
-    async def sleeper(name: str, seconds: float) -> None:
-        await clock.sleep(seconds)
-        woke.append((name, clock.now()))
-
-    tasks = [asyncio.create_task(sleeper(n, s)) for n, s in (("c", 3), ("a", 1), ("b", 2), ("a2", 1), ("d", 9))]
-    await clock.wait_for_sleepers(5)
-    clock.advance(0.5)
-    await asyncio.sleep(0)
-    assert woke == []
-    clock.advance(2.5)
-    await asyncio.gather(*tasks[:4])
-    assert woke == [("a", 1003.0), ("a2", 1003.0), ("b", 1003.0), ("c", 1003.0)]
-    assert (clock.pending_sleepers, clock.next_deadline) == (1, 1009.0)
-    tasks[4].cancel()
-    await asyncio.gather(tasks[4], return_exceptions=True)
-    assert (clock.pending_sleepers, clock.next_deadline) == (0, None)
-    await clock.sleep(0)  # no deadline: returns at once
-    with pytest.raises(ValueError, match="backwards"):
-        clock.advance(-1)
-
-
 # --------------------------------------------------------------------------- ARI
 
 
