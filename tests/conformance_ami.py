@@ -112,6 +112,8 @@ def recorded_steps(items: list[Item]) -> list[list[Message]]:
 
 
 class IdMap:
+    """Recorded ids <-> simulator ids; a second, different binding for either side fails the test."""
+
     def __init__(self) -> None:
         self.to_sim: dict[str, str] = {}
         self.to_rec: dict[str, str] = {}
@@ -119,6 +121,12 @@ class IdMap:
     def bind(self, recorded: str, simulated: str) -> None:
         assert self.to_sim.setdefault(recorded, simulated) == simulated, (recorded, simulated)
         assert self.to_rec.setdefault(simulated, recorded) == recorded, (recorded, simulated)
+
+    def sim(self, recorded: str) -> str:
+        return self.to_sim.get(recorded, recorded)
+
+    def rec(self, simulated: str) -> str:
+        return self.to_rec.get(simulated, simulated)
 
 
 def _value(key: str, value: str) -> str:

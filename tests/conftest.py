@@ -1,9 +1,11 @@
-"""Shared fixtures: one real PostgreSQL (the embedded one) per test run, one fresh database per test; and the
-rule that no test may be skipped."""
+"""Shared fixtures: one real PostgreSQL (the embedded one) per test run, one fresh database per test; the test's
+manual clock and the pbxsim instances started on it; the rig of a module's call center; and the rule that no
+test may be skipped."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
@@ -11,13 +13,16 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import asyncpg
 import pytest
 
 from engine.store.embedded import EmbeddedPostgres
-from tests.recorded import RECORDINGS
+from pbxsim.clock import ManualClock
+from pbxsim.server import PbxSim, PbxSimConfig
+from tests.acd_rig import Rig, open_rig
+from tests.recorded import RECORDED_SECRET, RECORDED_USER, RECORDINGS
 
 REPO = Path(__file__).resolve().parent.parent
 # The folder that holds asterisk/, for the modules that still spell the recordings SHARED / "asterisk".
@@ -107,6 +112,47 @@ async def db_conn(database_url: str) -> AsyncIterator[Any]:
         yield conn
     finally:
         await conn.close()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """The test's clock: time moves only when the test advances it, for pbxsim and the engine alike."""
+    return ManualClock()
+
+
+class StartSim(Protocol):
+    def __call__(
+        self, *, seed: int = 0, user: str = RECORDED_USER, secret: str = RECORDED_SECRET,
+        recordings_dir: Path | None = None,
+    ) -> Awaitable[PbxSim]: ...
+
+
+@pytest.fixture
+async def start_sim(clock: ManualClock, tmp_path: Path) -> AsyncIterator[StartSim]:
+    """Starts a pbxsim on the test's clock and stops it when the test ends: AMI and ARI on ports it picks,
+    `user`/`secret` accepted on both (by default the recorded ones), the files it records (MixMonitor, ARI
+    record) under `tmp_path` unless `recordings_dir` says otherwise, every random choice drawn from `seed`."""
+    async with contextlib.AsyncExitStack() as running:
+
+        async def start(
+            *, seed: int = 0, user: str = RECORDED_USER, secret: str = RECORDED_SECRET,
+            recordings_dir: Path | None = None,
+        ) -> PbxSim:
+            config = PbxSimConfig(
+                ami_username=user, ami_secret=secret, ari_username=user, ari_password=secret, seed=seed,
+                clock=clock, recordings_dir=tmp_path if recordings_dir is None else recordings_dir,
+            )
+            return await running.enter_async_context(PbxSim(config))
+
+        yield start
+
+
+@pytest.fixture
+async def rig(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) -> AsyncIterator[Rig]:
+    """The engine and pbxsim over real sockets (tests/acd_rig.py), on the call center that the requesting
+    test module describes in its `CENTER` YAML."""
+    async with open_rig(database_url, tmp_path, request.module.CENTER) as running:
+        yield running
 
 
 @pytest.fixture

@@ -8,3 +8,5 @@ from pathlib import Path
 RECORDINGS = Path(__file__).resolve().parent / "recordings" / "asterisk"
 TRANSCRIPTS = RECORDINGS / "transcripts"
 ARI_DOCS = RECORDINGS / "ari-api-docs"
+# The credentials the recordings were made with, on AMI and on ARI (etc/manager.conf, etc/ari.conf).
+RECORDED_USER = RECORDED_SECRET = "engine"

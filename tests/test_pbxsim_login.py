@@ -28,6 +28,7 @@ from pbxsim.ami.codec import LINE_TOO_LONG, FrameDecoder, Request, encode
 from pbxsim.ami.session import ALL_CLASSES, EventFlag, strings_to_mask
 from pbxsim.clock import ManualClock
 from pbxsim.server import PbxSim, PbxSimConfig
+from tests.conftest import StartSim
 from tests.pbxsim_helpers import (
     END,
     GUARD_SECONDS,
@@ -45,17 +46,8 @@ ISO_MS = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000"
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-async def sim(clock: ManualClock) -> AsyncIterator[PbxSim]:
-    config = PbxSimConfig(
-        ami_username=USER, ami_secret=SECRET, ari_username=USER, ari_password=SECRET, seed=7, clock=clock
-    )
-    async with PbxSim(config) as running:
-        yield running
+async def sim(start_sim: StartSim) -> PbxSim:
+    return await start_sim(seed=7)
 
 
 # --------------------------------------------------------------------------- AMI: recorded transcripts
