@@ -1,6 +1,6 @@
 """AMI in: typed events per second through the engine's adapter, beside panoramisk's own parse rate.
 
-Input: the event messages of the recorded queue-call sessions (../shared/asterisk/transcripts, Asterisk
+Input: the event messages of the recorded queue-call sessions (tests/recordings/asterisk/transcripts, Asterisk
 22.10.1), concatenated and repeated to about --events events, after the banner, cut into reads of --read
 bytes (a socket hands over similar pieces). The same reads go through:
 - panoramisk: its AMIProtocol.data_received (decode per read, split, Message.from_line, handle_message)
@@ -30,7 +30,7 @@ from engine.clock import WallClock
 from engine.config import AmiSettings
 from engine.pbx.ami_events import AmiEvent, AmiStreamItem, UnknownAmiEvent
 from engine.secret import Secret
-from tests.ami_replay import TRANSCRIPTS
+from tests.recorded import TRANSCRIPTS
 
 QUEUE_CALL_MIX = [
     "ami_login_and_queue_call",

@@ -15,7 +15,6 @@ import asyncio
 import json
 import multiprocessing
 import time
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -26,8 +25,8 @@ from engine.config import AriSettings
 from engine.pbx import ari_commands as c
 from engine.pbx.ari_events import AriEvent, AriResynced
 from engine.secret import Secret
+from tests.recorded import TRANSCRIPTS
 
-TRANSCRIPTS = Path(__file__).resolve().parents[2] / "shared" / "asterisk" / "transcripts"
 APP = "callcenter"
 EMPTY_APP = {"name": APP, "channel_ids": [], "bridge_ids": [], "endpoint_ids": [], "device_names": []}
 JSON = {"Content-type": "application/json"}

@@ -1,8 +1,8 @@
 """pbxsim - a stand-in for Asterisk 22 that speaks AMI (TCP) and ARI (HTTP + WebSocket) on loopback.
 
 It exists so callhive's tests, demo and benchmarks can run against something that behaves like the real
-Asterisk 22.10.1 on the wire. "Behaves like" is defined by the recordings in ../shared/asterisk, beside the
-repository (transcripts/*, NOTES.md): every reply shape here cites the recording it copies, and behaviour that was
+Asterisk 22.10.1 on the wire. "Behaves like" is defined by recordings of that Asterisk (the ones the tests
+replay are in tests/recordings/): every reply shape here cites the recording it copies, and behaviour that was
 not recorded follows the Asterisk sources and says so.
 
 Layout:

@@ -5,15 +5,19 @@ FullyBooted `Uptime`) or waits (the ~1 s AMI auth-failure penalty, and later rin
 agent wrap-up) asks a `Clock`, never `time` or `asyncio.sleep` directly. Two implementations:
 
 * `WallClock` - real epoch time and real `asyncio.sleep`; what `python -m pbxsim` runs on.
-* `ManualClock` - time stands still until a test calls `advance()`. Sleepers are kept in a heap keyed by
-  (deadline, arrival order); `advance()` moves `now()` forward and wakes every sleeper whose deadline has
-  passed, in deadline order (ties in the order they went to sleep). Woken tasks run after `advance()`
-  returns, so they all observe the final `now()`. Tests can wait - without wall time - until the code
-  under test has actually gone to sleep (`wait_for_sleepers`), which is how "nothing happens before the
-  clock moves" is asserted deterministically.
+* `ManualClock` - time stands still until a test calls `advance()`. A sleep's deadline is fixed when
+  `sleep()` is called. Sleepers are kept in a heap keyed by (deadline, arrival order); `advance()` moves
+  `now()` forward and wakes every sleeper whose deadline has passed, in deadline order (ties in the order
+  they went to sleep). Woken tasks run after `advance()` returns, so they all observe the final `now()`.
+  Tests can wait - without wall time - until the code under test has actually gone to sleep
+  (`wait_for_sleepers`), which is how "nothing happens before the clock moves" is asserted
+  deterministically; every duration asked for is kept in `requested`, and `next_sleep()` hands them to
+  the test one by one as they are asked for (how a reconnect backoff is checked, then ended).
 
-This module is deliberately pbxsim-local: the engine has its own clock, and the two sides only meet on
-the wire (a test enforces that pbxsim never imports engine).
+`ManualClock` is the one clock of the whole test suite: the engine's runtime clock protocol (`now()`,
+`sleep()` returning an awaitable) is the same shape, so tests hand this clock to the engine and to pbxsim
+alike. The engine itself never imports it: the two sides only meet on the wire (a test enforces that
+neither imports the other).
 """
 
 from __future__ import annotations
@@ -60,6 +64,9 @@ class ManualClock:
         self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
         self._arrival = itertools.count()
         self._watchers: list[asyncio.Future[None]] = []
+        # Every duration asked of sleep(), in order, zero included; next_sleep() reads them from _handed_out on.
+        self.requested: list[float] = []
+        self._handed_out = 0
 
     def now(self) -> float:
         return self._now
@@ -68,7 +75,9 @@ class ManualClock:
         """Not a coroutine on purpose: the deadline is taken from `now()` at the call, not when a task
         wrapping the sleep first runs (by then a test may have advanced the clock, and a timer set just
         before `advance()` would be pushed past it)."""
+        self.requested.append(seconds)
         if seconds <= 0:
+            self._notify_watchers()
             # Still a scheduling point, like asyncio.sleep(0), but no entry: nothing to wait for.
             return asyncio.sleep(0)
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -101,9 +110,21 @@ class ManualClock:
     async def wait_for_sleepers(self, count: int = 1) -> None:
         """Return once at least `count` tasks are blocked in `sleep()` (event driven, no polling)."""
         while self.pending_sleepers < count:
-            watcher: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self._watchers.append(watcher)
-            await watcher
+            await self._next_call()
+
+    async def next_sleep(self) -> float:
+        """The duration of the oldest sleep not yet returned here, waiting (event driven) until one is asked
+        for: the test learns what the code under test wants to wait, then decides when that wait ends."""
+        while self._handed_out >= len(self.requested):
+            await self._next_call()
+        self._handed_out += 1
+        return self.requested[self._handed_out - 1]
+
+    def _next_call(self) -> asyncio.Future[None]:
+        """Done at the next call of `sleep()`."""
+        watcher: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._watchers.append(watcher)
+        return watcher
 
     def _notify_watchers(self) -> None:
         watchers, self._watchers = self._watchers, []

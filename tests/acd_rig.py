@@ -1,12 +1,12 @@
 """The ACD end to end, for integration tests: engine + pbxsim + PostgreSQL over real loopback sockets, on one
 manual clock the test drives.
 
-Each test module describes its own call center (queues, agents, numbers) as YAML and opens a rig on it:
+Each test module describes its own call center (queues, agents, numbers) as YAML in `CENTER`; a test that
+takes the `rig` fixture (tests/conftest.py) gets a rig on it, and `open_rig` opens one on any other YAML:
 
-    @pytest.fixture
-    async def rig(database_url: str, tmp_path: Path) -> AsyncIterator[Rig]:
-        async with open_rig(database_url, tmp_path, CENTER) as running:
-            yield running
+    CENTER = support_center("{wrapup_s: 30, ring_timeout_s: 15}")
+
+    async def test_x(rig: Rig) -> None: ...
 
 pbxsim plays the callers and the agents' softphones; the engine answers, queues, rings, bridges and records.
 The test waits on what the engine reports (`until`) or on what pbxsim's model shows (`pbx_until`), never on
@@ -43,6 +43,20 @@ GUARD_SECONDS = 20.0  # a broken engine fails the test instead of hanging it; ne
 # The manual clock starts at 2026-11-24 11:16:27 in this zone (pbxsim.clock.DEFAULT_MANUAL_START).
 CENTER_TIMEZONE = "UTC"
 APP = "callhive"
+
+
+def support_center(support: str) -> str:
+    """The smallest call center: one queue, support, with these settings (YAML flow mapping), Alice (1001) and
+    Bruno (1002) in it, and 5000 ringing it."""
+    return f"""
+queues:
+  support: {support}
+agents:
+  "1001": {{name: Alice, endpoint: PJSIP/1001, queues: [support]}}
+  "1002": {{name: Bruno, endpoint: PJSIP/1002, queues: [support]}}
+numbers:
+  "5000": {{queue: support}}
+"""
 
 
 class EventLog:

@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.adapters.ami.frames import Framer, Message, decode, first
-from tests.conftest import SHARED
+from tests.recorded import TRANSCRIPTS
 
-TRANSCRIPTS = SHARED / "asterisk" / "transcripts"
 _HEADER = re.compile(rb"\n### (<<< RECV \d+ bytes t=[\d.]+|>>> SENT \d+ bytes t=[\d.]+|NOTE t=[^\n]*|EOF[^\n]*)\n")
 
 

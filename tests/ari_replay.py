@@ -1,6 +1,6 @@
 """Replays recorded ARI transcripts over a real loopback socket: a small aiohttp server, not pbxsim.
 
-`load_transcript(name)` reads `../shared/asterisk/transcripts/<name>.*`: the WebSocket frames split into the
+`load_transcript(name)` reads `tests/recordings/asterisk/transcripts/<name>.*`: the WebSocket frames split into the
 sessions they were received on (X.txt marks each "connecting websocket"), and the REST exchanges
 (X.rest.jsonl). `ReplayServer` serves them: each WebSocket connection gets the next session's frames, and each
 REST request is answered with the next recorded exchange of the same method, path and query (status, reason,
@@ -25,10 +25,9 @@ from engine.adapters.ari import AriClient, Backoff
 from engine.config import AriSettings
 from engine.pbx.ari_events import AriEvent
 from engine.secret import Secret
-from tests.ari_clock import ManualClock
-from tests.conftest import SHARED
+from pbxsim.clock import ManualClock
+from tests.recorded import TRANSCRIPTS
 
-TRANSCRIPTS = SHARED / "asterisk" / "transcripts"
 APP = "callcenter"
 USER = "engine"
 PASSWORD = "engine"
@@ -238,6 +237,11 @@ class Harness:
         """The next `count` events of the stream, waiting for them (by events, bounded as a safety net)."""
         async with asyncio.timeout(timeout):
             return [await self.events.get() for _ in range(count)]
+
+    async def next_sleep(self, timeout: float = 5.0) -> float:
+        """The next wait the client asks of the clock, waiting for it (by events, bounded as a safety net)."""
+        async with asyncio.timeout(timeout):
+            return await self.clock.next_sleep()
 
 
 @asynccontextmanager

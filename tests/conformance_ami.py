@@ -51,7 +51,8 @@ from dataclasses import dataclass, field
 
 from pbxsim.clock import ManualClock
 from pbxsim.server import PbxSim
-from tests.pbxsim_helpers import END, GUARD_SECONDS, TRANSCRIPTS, VARYING, headers_of
+from tests.pbxsim_helpers import END, GUARD_SECONDS, VARYING, headers_of
+from tests.recorded import TRANSCRIPTS
 
 USER = SECRET = "engine"
 COMPARED_EVENTS = {
@@ -111,6 +112,8 @@ def recorded_steps(items: list[Item]) -> list[list[Message]]:
 
 
 class IdMap:
+    """Recorded ids <-> simulator ids; a second, different binding for either side fails the test."""
+
     def __init__(self) -> None:
         self.to_sim: dict[str, str] = {}
         self.to_rec: dict[str, str] = {}
@@ -118,6 +121,12 @@ class IdMap:
     def bind(self, recorded: str, simulated: str) -> None:
         assert self.to_sim.setdefault(recorded, simulated) == simulated, (recorded, simulated)
         assert self.to_rec.setdefault(simulated, recorded) == recorded, (recorded, simulated)
+
+    def sim(self, recorded: str) -> str:
+        return self.to_sim.get(recorded, recorded)
+
+    def rec(self, simulated: str) -> str:
+        return self.to_rec.get(simulated, simulated)
 
 
 def _value(key: str, value: str) -> str:

@@ -51,8 +51,9 @@ import aiohttp
 
 from pbxsim.clock import ManualClock
 from pbxsim.server import PbxSim
-from tests.conformance_ami import AmiReplay, load_items
-from tests.pbxsim_helpers import GUARD_SECONDS, TRANSCRIPTS
+from tests.conformance_ami import AmiReplay, IdMap, load_items
+from tests.pbxsim_helpers import GUARD_SECONDS
+from tests.recorded import TRANSCRIPTS
 
 APP = "callcenter"
 USER = SECRET = "engine"
@@ -121,24 +122,6 @@ def key_tree(value: Any) -> Any:
     if isinstance(value, list):
         return ["list", *{json.dumps(key_tree(item)) for item in value}]
     return type(value).__name__
-
-
-class IdMap:
-    """Recorded ids <-> simulator ids; a second, different binding for either side fails the test."""
-
-    def __init__(self) -> None:
-        self.to_sim: dict[str, str] = {}
-        self.to_rec: dict[str, str] = {}
-
-    def bind(self, recorded: str, simulated: str) -> None:
-        assert self.to_sim.setdefault(recorded, simulated) == simulated, (recorded, simulated)
-        assert self.to_rec.setdefault(simulated, recorded) == recorded, (recorded, simulated)
-
-    def sim(self, recorded: str) -> str:
-        return self.to_sim.get(recorded, recorded)
-
-    def rec(self, simulated: str) -> str:
-        return self.to_rec.get(simulated, simulated)
 
 
 def normalize(value: Any, ids: IdMap, side: str, key: str = "") -> Any:
@@ -361,3 +344,14 @@ class Replay:
 
     def compare_events(self) -> None:
         compare_events(self.expected, self.events, self.ids)
+
+
+async def replay_recording(sim: PbxSim, clock: ManualClock, name: str, hooks: dict[str, Hook]) -> Replay:
+    """One recorded ARI session played against `sim` on one WebSocket, opened first and closed last; the
+    returned replay holds what was sent and seen, for its `compare_*` methods."""
+    async with aiohttp.ClientSession() as http:
+        replay = Replay(sim, clock, http)
+        await replay.connect()
+        await replay.run(load_log(name), hooks)
+        await replay.close()
+    return replay

@@ -1,23 +1,57 @@
-"""Shared fixtures: one real PostgreSQL (the embedded one) per test run, one fresh database per test."""
+"""Shared fixtures: one real PostgreSQL (the embedded one) per test run, one fresh database per test; the test's
+manual clock and the pbxsim instances started on it; the rig of a module's call center; and the rule that no
+test may be skipped."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
+import socket
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import asyncpg
 import pytest
 
 from engine.store.embedded import EmbeddedPostgres
+from pbxsim.clock import ManualClock
+from pbxsim.server import PbxSim, PbxSimConfig
+from tests.acd_rig import Rig, open_rig
+from tests.recorded import RECORDED_SECRET, RECORDED_USER, RECORDINGS
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+# The folder that holds asterisk/, for the modules that still spell the recordings SHARED / "asterisk".
+SHARED = RECORDINGS.parent
+
+ReportT = TypeVar("ReportT", pytest.TestReport, pytest.CollectReport)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport() -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A skipped test fails the run: every test can run on a plain clone, so a skip only ever hides a test that
+    silently stopped running (a missing recording, a wrong marker)."""
+    report = yield
+    return _skip_as_failure(report)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report() -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    """The same for a whole module skipped while it is collected (`pytest.skip(allow_module_level=True)`)."""
+    report = yield
+    return _skip_as_failure(report)
+
+
+def _skip_as_failure(report: ReportT) -> ReportT:
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"no test may skip: {reason}"
+    return report
 
 
 @pytest.fixture(scope="session")
@@ -78,6 +112,56 @@ async def db_conn(database_url: str) -> AsyncIterator[Any]:
         yield conn
     finally:
         await conn.close()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """The test's clock: time moves only when the test advances it, for pbxsim and the engine alike."""
+    return ManualClock()
+
+
+class StartSim(Protocol):
+    def __call__(
+        self, *, seed: int = 0, user: str = RECORDED_USER, secret: str = RECORDED_SECRET,
+        recordings_dir: Path | None = None,
+    ) -> Awaitable[PbxSim]: ...
+
+
+@pytest.fixture
+async def start_sim(clock: ManualClock, tmp_path: Path) -> AsyncIterator[StartSim]:
+    """Starts a pbxsim on the test's clock and stops it when the test ends: AMI and ARI on ports it picks,
+    `user`/`secret` accepted on both (by default the recorded ones), the files it records (MixMonitor, ARI
+    record) under `tmp_path` unless `recordings_dir` says otherwise, every random choice drawn from `seed`."""
+    async with contextlib.AsyncExitStack() as running:
+
+        async def start(
+            *, seed: int = 0, user: str = RECORDED_USER, secret: str = RECORDED_SECRET,
+            recordings_dir: Path | None = None,
+        ) -> PbxSim:
+            config = PbxSimConfig(
+                ami_username=user, ami_secret=secret, ari_username=user, ari_password=secret, seed=seed,
+                clock=clock, recordings_dir=tmp_path if recordings_dir is None else recordings_dir,
+            )
+            return await running.enter_async_context(PbxSim(config))
+
+        yield start
+
+
+@pytest.fixture
+async def rig(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) -> AsyncIterator[Rig]:
+    """The engine and pbxsim over real sockets (tests/acd_rig.py), on the call center that the requesting
+    test module describes in its `CENTER` YAML."""
+    async with open_rig(database_url, tmp_path, request.module.CENTER) as running:
+        yield running
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A loopback TCP port this test keeps bound and never listens on: connecting there is refused, whatever
+    else runs on the machine (a real Asterisk on 5038 and 8088, another test run), and nobody can take it."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield int(held.getsockname()[1])
 
 
 def cli_env(**overrides: str) -> dict[str, str]:

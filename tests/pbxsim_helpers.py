@@ -1,6 +1,6 @@
 """Helpers for replaying the recorded Asterisk transcripts against pbxsim.
 
-A recorded AMI session is three files (see ../shared/asterisk/README.md): `X.txt` (bytes received),
+A recorded AMI session is three files (see tests/recordings/README.md): `X.txt` (bytes received),
 `X.tx.txt` (bytes sent) and `X.annotated.txt` (both interleaved, `### >>> SENT n bytes` /
 `### <<< RECV n bytes` / `### NOTE` / `### EOF` markers followed by exactly n payload bytes). The annotated
 file gives the *schedule* - which received messages completed between one send and the next - and the
@@ -14,20 +14,30 @@ and a simulator run, with the pattern both values must match. Everything else is
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from tests.conftest import SHARED
-
-RECORDINGS = Path(os.environ.get("CALLHIVE_ASTERISK_RECORDINGS", SHARED / "asterisk"))
-TRANSCRIPTS = RECORDINGS / "transcripts"
-ARI_DOCS = RECORDINGS / "ari-api-docs"
+from pbxsim.model import FarEnd
+from tests.recorded import TRANSCRIPTS
 
 END = b"\r\n\r\n"
 GUARD_SECONDS = 10.0  # safety net so a broken simulator fails instead of hanging; never asserted on
+
+# The lab's customers (etc/extensions.conf [customers], also dialled over the SIP loop as cust-<number>): what a
+# number does is said by its first three digits.
+CUSTOMER_RING_S = 3.0  # 555XXXX: Ringing, Wait(3), Answer
+CUSTOMERS = {
+    "555": FarEnd.answers(after=CUSTOMER_RING_S),
+    "666": FarEnd.busy(),
+    "777": FarEnd.no_answer(),
+    "888": FarEnd.congestion(),
+}
+
+
+def customer(number: str) -> FarEnd:
+    """How the recorded lab's customer `number` behaves when called."""
+    return CUSTOMERS[number[:3]]
 
 _ISO_MS = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000"
 _ADDRESS = r"IPV4/TCP/127\.0\.0\.1/\d+"

@@ -4,30 +4,13 @@ cause, over real sockets (engine + pbxsim + PostgreSQL)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from pbxsim.model import Channel, FarEnd
 from pbxsim.model.dialing import originate
-from tests.acd_rig import APP, Rig, open_rig
+from tests.acd_rig import APP, Rig, support_center
 
-CENTER = """
-queues:
-  support: {wrapup_s: 30, ring_timeout_s: 15, no_answer_break_after: 2}
-agents:
-  "1001": {name: Alice, endpoint: PJSIP/1001, queues: [support]}
-  "1002": {name: Bruno, endpoint: PJSIP/1002, queues: [support]}
-numbers:
-  "5000": {queue: support}
-"""
-
-
-@pytest.fixture
-async def rig(database_url: str, tmp_path: Path) -> AsyncIterator[Rig]:
-    async with open_rig(database_url, tmp_path, CENTER) as running:
-        yield running
+CENTER = support_center("{wrapup_s: 30, ring_timeout_s: 15, no_answer_break_after: 2}")
 
 
 async def call_id_of(rig: Rig, caller: Channel) -> str:

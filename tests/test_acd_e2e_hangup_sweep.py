@@ -18,17 +18,16 @@ the hang-up proves the moment was the one named.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pbxsim.model import Channel, ChannelState, FarEnd, Heard, ModelEvent
 from pbxsim.model.events import BridgeCreated, ChannelCreated, ChannelStateChanged, StasisStarted
-from tests.acd_rig import Rig, open_rig
+from tests.acd_rig import Rig
 
 RING_S = 3.0
 WRAPUP_S = 10.0
@@ -44,12 +43,6 @@ numbers:
   "5000": {{queue: support}}
   "5005": {{queue: everyone}}
 """
-
-
-@pytest.fixture
-async def rig(database_url: str, tmp_path: Path) -> AsyncIterator[Rig]:
-    async with open_rig(database_url, tmp_path, CENTER) as running:
-        yield running
 
 
 class Moment(StrEnum):

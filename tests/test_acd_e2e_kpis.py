@@ -6,8 +6,6 @@ equal the SQL over `call_segments`, and both must agree with the `calls` rows an
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import asyncpg
 import pytest
@@ -15,7 +13,7 @@ import pytest
 from engine.api_client import print_queues
 from engine.store.kpis import queue_kpis
 from pbxsim.model import FarEnd
-from tests.acd_rig import CENTER_TIMEZONE, Rig, open_rig
+from tests.acd_rig import CENTER_TIMEZONE, Rig
 from tests.test_records_store import assert_same_counters
 
 CENTER = """
@@ -30,12 +28,6 @@ numbers:
   "5000": {queue: support}
   "5001": {queue: sales}
 """
-
-
-@pytest.fixture
-async def rig(database_url: str, tmp_path: Path) -> AsyncIterator[Rig]:
-    async with open_rig(database_url, tmp_path, CENTER) as running:
-        yield running
 
 
 async def answered_by_alice(rig: Rig, caller_leg: str) -> None:

@@ -3,13 +3,10 @@ logged in to voicemail, a full queue refused or spilled, over real sockets (engi
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from pbxsim.model import FarEnd
-from tests.acd_rig import Rig, assert_never_silent, open_rig
+from tests.acd_rig import Rig, assert_never_silent
 
 CENTER = """
 queues:
@@ -37,12 +34,6 @@ numbers:
   "5004": {queue: backup}
 """
 VOICEMAIL_CONTEXT = "callhive-voicemail"
-
-
-@pytest.fixture
-async def rig(database_url: str, tmp_path: Path) -> AsyncIterator[Rig]:
-    async with open_rig(database_url, tmp_path, CENTER) as running:
-        yield running
 
 
 async def on_break(rig: Rig, agent_id: str) -> None:

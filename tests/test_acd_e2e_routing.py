@@ -3,13 +3,10 @@ agent serving several queues takes their calls, over real sockets (engine + pbxs
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from pbxsim.model import Channel, FarEnd
-from tests.acd_rig import Rig, open_rig
+from tests.acd_rig import Rig
 
 CENTER = """
 queues:
@@ -30,12 +27,6 @@ numbers:
   "6001": {queue: vip, priority: 5}
   "6002": {queue: sales, priority: 5}
 """
-
-
-@pytest.fixture
-async def rig(database_url: str, tmp_path: Path) -> AsyncIterator[Rig]:
-    async with open_rig(database_url, tmp_path, CENTER) as running:
-        yield running
 
 
 async def ready(rig: Rig, *agent_ids: str) -> None:

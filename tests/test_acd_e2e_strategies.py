@@ -6,13 +6,8 @@ default) would, so a strategy that silently fell back to another would fail.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
 from pbxsim.model import FarEnd
-from tests.acd_rig import Rig, open_rig
+from tests.acd_rig import Rig
 
 AGENTS = ("1001", "1002", "1003")
 CENTER = """
@@ -33,12 +28,6 @@ numbers:
   "5004": {queue: skills_q, skills: {billing: 50}}
   "5005": {queue: all_q}
 """
-
-
-@pytest.fixture
-async def rig(database_url: str, tmp_path: Path) -> AsyncIterator[Rig]:
-    async with open_rig(database_url, tmp_path, CENTER) as running:
-        yield running
 
 
 async def phones_answering(rig: Rig, *agent_ids: str) -> None:

@@ -6,8 +6,6 @@ softphone's transfer key and from the API, and an engine restarted in the middle
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -15,7 +13,7 @@ import pytest
 
 from engine.app import Engine
 from pbxsim.model import FarEnd
-from tests.acd_rig import GUARD_SECONDS, Rig, assert_never_silent, open_rig
+from tests.acd_rig import GUARD_SECONDS, Rig, assert_never_silent
 
 CENTER = """
 queues:
@@ -34,12 +32,6 @@ numbers:
   "5000": {queue: support}
   "5001": {queue: sales}
 """
-
-
-@pytest.fixture
-async def rig(database_url: str, tmp_path: Path) -> AsyncIterator[Rig]:
-    async with open_rig(database_url, tmp_path, CENTER) as running:
-        yield running
 
 
 async def busy_agent(rig: Rig, agent_id: str = "1001") -> str:

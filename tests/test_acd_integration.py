@@ -7,31 +7,15 @@ and records every step. Time is the test's: ring and talk times cost no wall tim
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
 from pbxsim.model import FarEnd
-from tests.acd_rig import Rig, agent_ready, assert_never_silent, open_rig
+from tests.acd_rig import Rig, agent_ready, assert_never_silent, support_center
 
-CENTER = """
-queues:
-  support: {strategy: longest_idle, wrapup_s: 30, ring_timeout_s: 15}
-agents:
-  "1001": {name: Alice, endpoint: PJSIP/1001, queues: [support]}
-  "1002": {name: Bruno, endpoint: PJSIP/1002, queues: [support]}
-numbers:
-  "5000": {queue: support}
-"""
-
-
-@pytest.fixture
-async def rig(database_url: str, tmp_path: Path) -> AsyncIterator[Rig]:
-    async with open_rig(database_url, tmp_path, CENTER) as running:
-        yield running
+CENTER = support_center("{strategy: longest_idle, wrapup_s: 30, ring_timeout_s: 15}")
 
 
 async def test_inbound_call_is_queued_rung_bridged_and_recorded(rig: Rig) -> None:

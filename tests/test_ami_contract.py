@@ -1,6 +1,6 @@
 """Contract: the recorded Asterisk 22.10.1 AMI sessions, replayed over loopback through the engine's AmiClient.
 
-Each test plays one transcript (../shared/asterisk/transcripts) through tests/ami_replay.py: the client
+Each test plays one transcript (tests/recordings/asterisk/transcripts) through tests/ami_replay.py: the client
 logs in, sends the recorded actions as typed commands, and gets Asterisk's recorded bytes back in the
 recorded TCP chunks. Checked: every action the client wrote equals the recorded one (ActionID aside), no
 event is lost or left untyped (counts per event name equal the raw recording's), and the typed fields and
@@ -23,8 +23,8 @@ from engine.config import AmiSettings
 from engine.pbx import ami_commands as c
 from engine.pbx import ami_events as ev
 from engine.secret import Secret
+from pbxsim.clock import ManualClock
 from tests.ami_replay import ReplayServer, Step, load, received_bytes, recorded_actions, without_action_id
-from tests.clocks import ManualClock
 
 Outcome = Any  # a command's typed result, or the exception it ended in
 

@@ -18,8 +18,8 @@ from engine.config import AmiSettings
 from engine.pbx import ami_commands as c
 from engine.pbx import ami_events as ev
 from engine.secret import Secret
+from pbxsim.clock import ManualClock
 from tests.ami_replay import ReplayServer, Step, load, received_bytes
-from tests.clocks import ManualClock
 
 
 def settings(port: int, secret: str = "engine") -> AmiSettings:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import aiohttp
 
 from engine.adapters.ari.wire import encode
 from engine.pbx.ari_commands import FilterApplicationEvents
-from pbxsim.clock import ManualClock
-from pbxsim.server import PbxSim, PbxSimConfig
+from tests.conftest import StartSim
 
 
 def test_the_filter_is_the_body_itself() -> None:
@@ -20,11 +18,9 @@ def test_the_filter_is_the_body_itself() -> None:
     assert request.json_body == {"disallowed": [{"type": "ChannelVarset"}]}
 
 
-async def test_pbxsim_applies_the_filter_per_app(tmp_path: Path) -> None:
-    config = PbxSimConfig(ari_username="u", ari_password="p", clock=ManualClock(), recordings_dir=tmp_path)
-    async with PbxSim(config) as sim, aiohttp.ClientSession(
-        headers={"Authorization": aiohttp.encode_basic_auth("u", "p")}
-    ) as http:
+async def test_pbxsim_applies_the_filter_per_app(start_sim: StartSim) -> None:
+    sim = await start_sim(user="u", secret="p")
+    async with aiohttp.ClientSession(headers={"Authorization": aiohttp.encode_basic_auth("u", "p")}) as http:
         base = f"http://127.0.0.1:{sim.ari_port}/ari"
         async with http.ws_connect(f"{base}/events?app=hive") as socket:
             async with http.put(f"{base}/applications/hive/eventFilter",

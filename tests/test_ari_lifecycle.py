@@ -21,7 +21,7 @@ from engine.adapters.ari import (
 from engine.errors import CallhiveError
 from engine.pbx import ari_commands as c
 from engine.pbx import ari_events as ev
-from tests.ari_clock import ManualClock
+from pbxsim.clock import ManualClock
 from tests.ari_replay import (
     APP,
     Exchange,
@@ -64,13 +64,13 @@ async def test_socket_closed_while_bridged_reconnects_at_once_and_resyncs_from_r
         bridged = [e for e in before if isinstance(e, ev.ChannelEnteredBridge)]
         assert bridged[-1].bridge.channels == ("1795641593.70", "rc-agent-1")
 
-        await harness.clock.advance(60)  # the call has been up a minute: a stable connection
+        harness.clock.advance(60)  # the call has been up a minute: a stable connection
         await server.close_socket()
         lost, resynced = await harness.take(2)
         after = await harness.take(len(second))
 
     assert isinstance(lost, ev.AriDisconnected)
-    assert harness.clock.sleeps == [], "a stable connection is reopened at once"
+    assert harness.clock.requested == [], "a stable connection is reopened at once"
     assert server.ws_connections == 2
     # The snapshot: from GET /applications/<app>, then each channel and bridge it lists; never GET /channels.
     assert [r.path for r in server.requests] == [
@@ -105,8 +105,8 @@ async def test_refused_connections_back_off_exponentially_up_to_the_cap() -> Non
     server = ReplayServer(exchanges=[empty_app()], refuse_ws=5)
     async with running(server, Backoff(first_s=0.5, factor=2.0, cap_s=2.0)) as harness:
         for expected in (0.5, 1.0, 2.0, 2.0, 2.0):
-            assert await harness.clock.next_sleep() == expected
-            await harness.clock.advance(expected)
+            assert await harness.next_sleep() == expected
+            harness.clock.advance(expected)
         (resynced,) = await harness.take(1)
     assert isinstance(resynced, ev.AriResynced)
     assert len(server.ws_requests) == 6
@@ -119,8 +119,8 @@ async def test_a_connection_that_dies_young_counts_as_a_failure() -> None:
         await server.close_socket()  # no clock time has passed
         (lost,) = await harness.take(1)
         assert isinstance(lost, ev.AriDisconnected)
-        assert await harness.clock.next_sleep() == 0.5
-        await harness.clock.advance(0.5)
+        assert await harness.next_sleep() == 0.5
+        harness.clock.advance(0.5)
         (resynced,) = await harness.take(1)
     assert isinstance(resynced, ev.AriResynced)
     assert server.ws_connections == 2
@@ -182,7 +182,7 @@ async def test_wrong_password_is_an_auth_error_without_retry_loop() -> None:
         with pytest.raises(AriAuthError):
             async with asyncio.timeout(5):
                 await client.run()
-    assert len(server.ws_requests) == 1 and clock.sleeps == []
+    assert len(server.ws_requests) == 1 and clock.requested == []
     assert isinstance(AriAuthError("GET /events", 401, "x"), CallhiveError)
 
 
@@ -196,7 +196,7 @@ async def test_subscriptions_lost_with_a_destroyed_app_are_recreated() -> None:
         await harness.take(1)
         await harness.client.send(c.SubscribeApplication(application=APP, event_source=("endpoint:PJSIP/1003",)))
         await harness.client.send(c.SubscribeApplication(application=APP, event_source=("deviceState:PJSIP/1003",)))
-        await harness.clock.advance(60)
+        harness.clock.advance(60)
         await server.close_socket()  # Asterisk destroys an app that holds no channels, with its subscriptions
         _, resynced = await harness.take(2)
     assert [(r.method, r.query) for r in server.requests[3:]] == [

@@ -32,7 +32,7 @@ from engine.adapters.ari import (
 from engine.pbx import ari_commands as c
 from engine.pbx.ari_events import AriEvent, BridgeGone, ChannelGone
 from engine.pbx.ari_models import Application, Channel, ChannelState, LiveRecording, RecordingState
-from tests.ari_clock import ManualClock
+from pbxsim.clock import ManualClock
 from tests.ari_replay import Exchange, ReplayServer, load_transcript, serving, settings
 
 Q = dict[str, str]

@@ -21,10 +21,9 @@ from engine.pbx import ari_commands, ari_models
 from engine.pbx.ari_commands import COMMANDS, AriCommand, ParamKind, Returns
 from engine.pbx.ari_events import EVENT_CLASSES, AsteriskEvent
 from engine.pbx.ari_models import MODELS
-from tests.conftest import SHARED
+from tests.recorded import ARI_DOCS, TRANSCRIPTS
 
-DOCS = SHARED / "asterisk" / "ari-api-docs"
-RESOURCE_FILES = sorted(p for p in DOCS.glob("*.json") if p.name != "resources.json")
+RESOURCE_FILES = sorted(p for p in ARI_DOCS.glob("*.json") if p.name != "resources.json")
 
 
 def _load() -> tuple[dict[tuple[str, str], dict[str, Any]], dict[str, dict[str, Any]]]:
@@ -158,7 +157,7 @@ def test_every_event_type_recorded_has_a_class() -> None:
 
     recorded = {
         json.loads(line)["type"]
-        for path in (SHARED / "asterisk" / "transcripts").glob("*.ws.jsonl")
+        for path in TRANSCRIPTS.glob("*.ws.jsonl")
         for line in path.read_text().splitlines()
     }
     assert recorded <= EVENT_TYPES.keys(), sorted(recorded - EVENT_TYPES.keys())

@@ -10,34 +10,23 @@ unknown actions are covered by tests/test_pbxsim_login.py).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from pbxsim.clock import ManualClock
 from pbxsim.model import FarEnd
-from pbxsim.server import PbxSim, PbxSimConfig
-from tests.conformance_ami import SECRET, USER, AmiReplay, compare, load_items, recorded_steps
-from tests.pbxsim_helpers import RECORDINGS
-
-pytestmark = pytest.mark.skipif(not RECORDINGS.is_dir(), reason=f"recordings not found at {RECORDINGS}")
+from pbxsim.server import PbxSim
+from tests.conformance_ami import AmiReplay, compare, load_items, recorded_steps
+from tests.conftest import StartSim
 
 SKIPPED = ("queuestatus-", "command-5", "queues-")
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-async def sim(clock: ManualClock, tmp_path: Path) -> AsyncIterator[PbxSim]:
-    config = PbxSimConfig(ami_username=USER, ami_secret=SECRET, clock=clock, recordings_dir=tmp_path, seed=3)
-    async with PbxSim(config) as running:
-        # [agents] 1009 exists and never answers (etc/extensions.conf); 999@from-caller does not exist.
-        running.model.world.define_far_end("Local/1009@agents", FarEnd.no_answer())
-        yield running
+async def sim(start_sim: StartSim) -> PbxSim:
+    running = await start_sim(seed=3)
+    # [agents] 1009 exists and never answers (etc/extensions.conf); 999@from-caller does not exist.
+    running.model.world.define_far_end("Local/1009@agents", FarEnd.no_answer())
+    return running
 
 
 async def test_ami_misc_and_errors_match_recording(sim: PbxSim, clock: ManualClock) -> None:

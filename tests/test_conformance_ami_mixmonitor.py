@@ -20,35 +20,26 @@ writes silence for the time recorded, which it documents in pbxsim/ami/mixmonito
 from __future__ import annotations
 
 import wave
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from pbxsim.clock import ManualClock
 from pbxsim.model import FarEnd
-from pbxsim.server import PbxSim, PbxSimConfig
-from tests.conformance_ami import SECRET, USER, AmiReplay, Hook, compare, load_items, recorded_steps
-from tests.pbxsim_helpers import RECORDINGS
-
-pytestmark = pytest.mark.skipif(not RECORDINGS.is_dir(), reason=f"recordings not found at {RECORDINGS}")
+from pbxsim.server import PbxSim
+from tests.conformance_ami import AmiReplay, Hook, compare, load_items, recorded_steps
+from tests.conftest import StartSim
 
 ANSWER_TO_MIXMONITOR = 0.5  # recorded: Newstate Up t=0.304, MixMonitorStart t=0.805
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-async def sim(clock: ManualClock, tmp_path: Path) -> AsyncIterator[PbxSim]:
-    config = PbxSimConfig(ami_username=USER, ami_secret=SECRET, clock=clock, recordings_dir=tmp_path, seed=13)
-    async with PbxSim(config) as running:
-        world = running.model.world
-        world.define_far_end("Local/300@from-caller", FarEnd.answers())  # 300 => Answer(), MixMonitor, Playback
-        world.define_far_end("Local/s@park-wait", FarEnd.answers())  # s => Answer(), Wait(120)
-        yield running
+async def sim(start_sim: StartSim) -> PbxSim:
+    running = await start_sim(seed=13)
+    world = running.model.world
+    world.define_far_end("Local/300@from-caller", FarEnd.answers())  # 300 => Answer(), MixMonitor, Playback
+    world.define_far_end("Local/s@park-wait", FarEnd.answers())  # s => Answer(), Wait(120)
+    return running
 
 
 async def test_ami_mixmonitor_matches_recording(sim: PbxSim, clock: ManualClock, tmp_path: Path) -> None:

@@ -13,49 +13,29 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from pbxsim.clock import ManualClock
 from pbxsim.model import FarEnd
-from pbxsim.server import PbxSim, PbxSimConfig
-from tests.conformance_ami import SECRET, USER, AmiReplay, Hook, compare, far_end_channels, load_items, recorded_steps
-from tests.pbxsim_helpers import RECORDINGS
-
-pytestmark = pytest.mark.skipif(not RECORDINGS.is_dir(), reason=f"recordings not found at {RECORDINGS}")
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
+from pbxsim.server import PbxSim
+from tests.conformance_ami import AmiReplay, Hook, compare, far_end_channels, load_items, recorded_steps
+from tests.conftest import StartSim
+from tests.pbxsim_helpers import customer
 
 
 @pytest.fixture
-async def sim(clock: ManualClock, tmp_path: Path) -> AsyncIterator[PbxSim]:
-    config = PbxSimConfig(ami_username=USER, ami_secret=SECRET, clock=clock, recordings_dir=tmp_path, seed=5)
-    async with PbxSim(config) as running:
-        world = running.model.world
-        world.define_endpoint("loop", contact=True, context="from-caller")
-        for name in ("1001", "1002", "1003", "1004"):
-            world.define_endpoint(name, contact=False, context="agents")
-        for number, far_end in {
-            "5550001": FarEnd.answers(after=3.0),
-            "6660001": FarEnd.busy(),
-            "7770001": FarEnd.no_answer(),
-            "8880001": FarEnd.congestion(),
-        }.items():
-            world.define_far_end(f"PJSIP/cust-{number}@loop", far_end)
-        world.define_far_end("PJSIP/loop/sip:5550001@127.0.0.1:5999", FarEnd.unreachable())
-        for number, far_end in {
-            "5550002": FarEnd.answers(after=3.0),
-            "6660002": FarEnd.busy(),
-            "7770002": FarEnd.no_answer(),
-            "8880002": FarEnd.congestion(),
-        }.items():
-            world.define_far_end(f"Local/{number}@customers", far_end)
-        yield running
+async def sim(start_sim: StartSim) -> PbxSim:
+    running = await start_sim(seed=5)
+    world = running.model.world
+    world.define_endpoint("loop", contact=True, context="from-caller")
+    for name in ("1001", "1002", "1003", "1004"):
+        world.define_endpoint(name, contact=False, context="agents")
+    for number in ("5550001", "6660001", "7770001", "8880001"):
+        world.define_far_end(f"PJSIP/cust-{number}@loop", customer(number))
+    world.define_far_end("PJSIP/loop/sip:5550001@127.0.0.1:5999", FarEnd.unreachable())
+    for number in ("5550002", "6660002", "7770002", "8880002"):
+        world.define_far_end(f"Local/{number}@customers", customer(number))
+    return running
 
 
 async def test_ami_outbound_outcomes_match_recording(sim: PbxSim, clock: ManualClock) -> None:

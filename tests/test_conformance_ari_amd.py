@@ -19,19 +19,13 @@ ends' (what AMD() hears), defined here from the recording; pbxsim runs the exten
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import aiohttp
 import pytest
 
 from pbxsim.clock import ManualClock
 from pbxsim.model import FarEnd, amd
-from pbxsim.server import PbxSim, PbxSimConfig
-from tests.conformance_ari import APP, SECRET, USER, Replay, load_log
-from tests.pbxsim_helpers import RECORDINGS
-
-pytestmark = pytest.mark.skipif(not RECORDINGS.is_dir(), reason=f"recordings not found at {RECORDINGS}")
+from pbxsim.server import PbxSim
+from tests.conformance_ari import APP, replay_recording
+from tests.conftest import StartSim
 
 # etc/extensions.conf [amd-test]: every far end starts with Answer(); what it then plays is what AMD() hears.
 FAR_ENDS = {
@@ -45,27 +39,17 @@ FAR_ENDS = {
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-async def sim(clock: ManualClock, tmp_path: Path) -> AsyncIterator[PbxSim]:
-    config = PbxSimConfig(ari_username=USER, ari_password=SECRET, clock=clock, recordings_dir=tmp_path, seed=17)
-    async with PbxSim(config) as running:
-        world = running.model.world
-        world.define_amd_extension("amd-test", "detect", amd.AmdExtension(APP))
-        for exten, verdict in FAR_ENDS.items():
-            world.define_far_end(f"Local/{exten}@amd-test", FarEnd.answers(amd=verdict))
-        yield running
+async def sim(start_sim: StartSim) -> PbxSim:
+    running = await start_sim(seed=17)
+    world = running.model.world
+    world.define_amd_extension("amd-test", "detect", amd.AmdExtension(APP))
+    for exten, verdict in FAR_ENDS.items():
+        world.define_far_end(f"Local/{exten}@amd-test", FarEnd.answers(amd=verdict))
+    return running
 
 
 async def test_ari_amd_matches_recording(sim: PbxSim, clock: ManualClock) -> None:
-    async with aiohttp.ClientSession() as http:
-        replay = Replay(sim, clock, http)
-        await replay.connect()
-        await replay.run(load_log("ari_amd"), {})
-        await replay.close()
+    replay = await replay_recording(sim, clock, "ari_amd", {})
 
     replay.compare_rest()
     replay.compare_events()

@@ -17,38 +17,26 @@ Originate PJSIP/200@loop, modelled by `pbxsim.model.redirect.place_sip_inbound`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import aiohttp
 import pytest
 
 from pbxsim.clock import ManualClock
-from pbxsim.model import FarEnd, Party
+from pbxsim.model import Party
 from pbxsim.model.redirect import place_sip_inbound
-from pbxsim.server import PbxSim, PbxSimConfig
-from tests.conformance_ari import APP, SECRET, USER, Hook, Replay, load_log
-from tests.pbxsim_helpers import RECORDINGS
-
-pytestmark = pytest.mark.skipif(not RECORDINGS.is_dir(), reason=f"recordings not found at {RECORDINGS}")
-
-RING = 3.0  # [customers] 555XXXX: Ringing, Wait(3), Answer
+from pbxsim.server import PbxSim
+from tests.conformance_ari import APP, Hook, Replay, load_log
+from tests.conftest import StartSim
+from tests.pbxsim_helpers import customer
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-async def sim(clock: ManualClock, tmp_path: Path) -> AsyncIterator[PbxSim]:
-    config = PbxSimConfig(ari_username=USER, ari_password=SECRET, clock=clock, recordings_dir=tmp_path, seed=7)
-    async with PbxSim(config) as running:
-        world = running.model.world
-        world.define_endpoint("loop", contact=True, context="from-caller")
-        world.dialplan_stasis[("from-caller", "200")] = (APP, ())  # 200 => NoOp, Stasis(callcenter), Hangup
-        world.define_far_end("Local/cust-5550003@from-caller", FarEnd.answers(after=RING))
-        yield running
+async def sim(start_sim: StartSim) -> PbxSim:
+    running = await start_sim(seed=7)
+    world = running.model.world
+    world.define_endpoint("loop", contact=True, context="from-caller")
+    world.dialplan_stasis[("from-caller", "200")] = (APP, ())  # 200 => NoOp, Stasis(callcenter), Hangup
+    world.define_far_end("Local/cust-5550003@from-caller", customer("5550003"))
+    return running
 
 
 async def test_ari_continue_redirect_matches_recording(sim: PbxSim, clock: ManualClock) -> None:

@@ -25,19 +25,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 
 from pbxsim.clock import ManualClock
-from pbxsim.server import PbxSim, PbxSimConfig
-from tests.conformance_ari import SECRET, USER, Hook, IdMap, Replay, key_order, load_log, normalize
-from tests.pbxsim_helpers import RECORDINGS
-
-pytestmark = pytest.mark.skipif(not RECORDINGS.is_dir(), reason=f"recordings not found at {RECORDINGS}")
+from pbxsim.server import PbxSim
+from tests.conformance_ami import IdMap
+from tests.conformance_ari import Hook, key_order, normalize, replay_recording
+from tests.conftest import StartSim
 
 DEVICE_TYPES = {"ContactStatusChange", "PeerStatusChange", "EndpointStateChange", "DeviceStateChanged"}
 # Recorded: qualify_frequency 30, qualify_timeout 3 -> the contact went Unreachable 33 s after the OPTIONS
@@ -46,19 +42,13 @@ QUALIFY_FREQUENCY, QUALIFY_TIMEOUT = 30.0, 3.0
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-async def sim(clock: ManualClock, tmp_path: Path) -> AsyncIterator[PbxSim]:
-    config = PbxSimConfig(ari_username=USER, ari_password=SECRET, clock=clock, recordings_dir=tmp_path, seed=3)
-    async with PbxSim(config) as running:
-        world = running.model.world
-        for resource in ("1001", "1002", "1003", "1004"):  # etc/pjsip-lab.conf: softphones, none registered
-            world.define_endpoint(resource, contact=False)
-        world.define_endpoint("loop", contact=True, context="from-caller")  # static contact: online
-        yield running
+async def sim(start_sim: StartSim) -> PbxSim:
+    running = await start_sim(seed=3)
+    world = running.model.world
+    for resource in ("1001", "1002", "1003", "1004"):  # etc/pjsip-lab.conf: softphones, none registered
+        world.define_endpoint(resource, contact=False)
+    world.define_endpoint("loop", contact=True, context="from-caller")  # static contact: online
+    return running
 
 
 def _masked(event: dict[str, Any]) -> dict[str, Any]:
@@ -100,11 +90,7 @@ async def test_ari_register_devicestate_matches_recording(sim: PbxSim, clock: Ma
         "softphone stops answering OPTIONS": stop_answering_options,  # recorded 1 s after the OPTIONS answer
         "unregister) while the contact is Unreachable": lambda: devices.unregister("1003"),
     }
-    async with aiohttp.ClientSession() as http:
-        replay = Replay(sim, clock, http)
-        await replay.connect()
-        await replay.run(load_log("ari_register_devicestate"), hooks)
-        await replay.close()
+    replay = await replay_recording(sim, clock, "ari_register_devicestate", hooks)
     assert not hooks, f"hooks never fired: {sorted(hooks)}"
 
     replay.compare_rest()

@@ -16,7 +16,6 @@ the same clock; its responses are compared as tests/conformance_ami.py compares 
 from __future__ import annotations
 
 import wave
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -25,26 +24,17 @@ import pytest
 from pbxsim.clock import ManualClock
 from pbxsim.model import FarEnd
 from pbxsim.model.objects import Channel
-from pbxsim.server import PbxSim, PbxSimConfig
+from pbxsim.server import PbxSim
 from tests.conformance_ami import AmiReplay, compare, load_items, recorded_steps
-from tests.conformance_ari import APP, SECRET, USER, Replay, load_log, load_side_ami
-from tests.pbxsim_helpers import RECORDINGS
-
-pytestmark = pytest.mark.skipif(not RECORDINGS.is_dir(), reason=f"recordings not found at {RECORDINGS}")
+from tests.conformance_ari import APP, Replay, load_log, load_side_ami
+from tests.conftest import StartSim
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-async def sim(clock: ManualClock, tmp_path: Path) -> AsyncIterator[PbxSim]:
-    config = PbxSimConfig(ami_username=USER, ami_secret=SECRET, ari_username=USER, ari_password=SECRET,
-                          clock=clock, recordings_dir=tmp_path, seed=5)  # fmt: skip
-    async with PbxSim(config) as running:
-        running.model.world.dialplan_stasis[("from-caller", "200")] = (APP, ())  # NoOp, Stasis(callcenter), Hangup
-        yield running
+async def sim(start_sim: StartSim) -> PbxSim:
+    running = await start_sim(seed=5)
+    running.model.world.dialplan_stasis[("from-caller", "200")] = (APP, ())  # NoOp, Stasis(callcenter), Hangup
+    return running
 
 
 async def test_ari_stasis_flow_matches_recording(sim: PbxSim, clock: ManualClock, tmp_path: Path) -> None:

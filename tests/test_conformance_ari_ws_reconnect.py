@@ -25,41 +25,29 @@ exactly, events per object with ids mapped, each in its step or one earlier. Not
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import aiohttp
 import pytest
 
 from pbxsim.clock import ManualClock
 from pbxsim.model import FarEnd, Heard
-from pbxsim.server import PbxSim, PbxSimConfig
+from pbxsim.server import PbxSim
 from tests.conformance_ami import AmiReplay, Message, compare, load_items, recorded_steps
-from tests.conformance_ari import APP, SECRET, USER, Hook, Replay, load_log, load_side_ami
-from tests.pbxsim_helpers import RECORDINGS
-
-pytestmark = pytest.mark.skipif(not RECORDINGS.is_dir(), reason=f"recordings not found at {RECORDINGS}")
+from tests.conformance_ari import APP, Hook, Replay, load_log, load_side_ami
+from tests.conftest import StartSim
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-async def sim(clock: ManualClock, tmp_path: Path) -> AsyncIterator[PbxSim]:
-    config = PbxSimConfig(ami_username=USER, ami_secret=SECRET, ari_username=USER, ari_password=SECRET,
-                          clock=clock, recordings_dir=tmp_path, seed=11)  # fmt: skip
-    async with PbxSim(config) as running:
-        world = running.model.world
-        world.define_far_end("Local/1001@agents", FarEnd.answers(after=2.0))
-        # etc/extensions.conf: [inbound] _X. -> Stasis(callcenter,inbound,${EXTEN}), on FAILED Answer(),
-        # Queue(support); [from-caller] 200 -> Stasis(callcenter), Hangup().
-        for did in ("5000", "5001"):
-            world.dialplan_stasis[("inbound", did)] = (APP, ("inbound", did))
-            world.stasis_fallbacks[("inbound", did)] = ("Queue", "support")
-        world.dialplan_stasis[("from-caller", "200")] = (APP, ())
-        yield running
+async def sim(start_sim: StartSim) -> PbxSim:
+    running = await start_sim(seed=11)
+    world = running.model.world
+    world.define_far_end("Local/1001@agents", FarEnd.answers(after=2.0))
+    # etc/extensions.conf: [inbound] _X. -> Stasis(callcenter,inbound,${EXTEN}), on FAILED Answer(),
+    # Queue(support); [from-caller] 200 -> Stasis(callcenter), Hangup().
+    for did in ("5000", "5001"):
+        world.dialplan_stasis[("inbound", did)] = (APP, ("inbound", did))
+        world.stasis_fallbacks[("inbound", did)] = ("Queue", "support")
+    world.dialplan_stasis[("from-caller", "200")] = (APP, ())
+    return running
 
 
 def pair(sim: PbxSim, prefix: str) -> tuple[str, str]:

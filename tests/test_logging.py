@@ -3,7 +3,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -72,16 +71,10 @@ def test_secret_repr_and_url_masking() -> None:
     assert masked_url("postgresql://app@db/cc") == "postgresql://app@db/cc"
 
 
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.mark.slow
-def test_cli_never_prints_secrets() -> None:
+def test_cli_never_prints_secrets(closed_port: int) -> None:
     """doctor with everything failing, at debug level: neither the AMI/ARI secrets nor the DB password show."""
-    port = closed_port()
+    port = closed_port
     env = cli_env(
         CALLHIVE_AMI_SECRET="ami-s3cret-value",
         CALLHIVE_ARI_PASSWORD="ari-s3cret-value",

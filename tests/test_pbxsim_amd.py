@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -25,7 +23,8 @@ from pbxsim.clock import ManualClock
 from pbxsim.model import Channel, FarEnd, amd, dialing
 from pbxsim.model import events as ev
 from pbxsim.model.objects import Dialplan
-from pbxsim.server import PbxSim, PbxSimConfig
+from pbxsim.server import PbxSim
+from tests.conftest import StartSim
 from tests.pbxsim_helpers import END, GUARD_SECONDS, headers_of
 from tests.test_pbxsim_scenario_world import record, run_for, start
 
@@ -40,17 +39,10 @@ outbound:
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-async def sim(clock: ManualClock, tmp_path: Path) -> AsyncIterator[PbxSim]:
-    config = PbxSimConfig(ami_username=USER, ami_secret=SECRET, ari_username=USER, ari_password=SECRET,
-                          clock=clock, recordings_dir=tmp_path, seed=21)  # fmt: skip
-    async with PbxSim(config) as running:
-        running.model.world.define_amd_extension("amd-test", "detect", amd.AmdExtension(APP))
-        yield running
+async def sim(start_sim: StartSim) -> PbxSim:
+    running = await start_sim(seed=21, user=USER, secret=SECRET)
+    running.model.world.define_amd_extension("amd-test", "detect", amd.AmdExtension(APP))
+    return running
 
 
 async def next_events(socket: aiohttp.ClientWebSocketResponse, count: int) -> list[dict[str, Any]]:

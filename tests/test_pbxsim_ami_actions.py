@@ -16,8 +16,9 @@ import pytest
 
 from pbxsim.clock import ManualClock
 from pbxsim.model import FarEnd
-from pbxsim.server import PbxSim, PbxSimConfig
+from pbxsim.server import PbxSim
 from tests.conformance_ami import Message
+from tests.conftest import StartSim
 from tests.pbxsim_helpers import END, GUARD_SECONDS, headers_of
 
 USER = SECRET = "engine"
@@ -39,17 +40,10 @@ class Client:
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-async def sim(clock: ManualClock, tmp_path: Path) -> AsyncIterator[PbxSim]:
-    config = PbxSimConfig(ami_username=USER, ami_secret=SECRET, ari_username=USER, ari_password=SECRET,
-                          clock=clock, recordings_dir=tmp_path, seed=1)  # fmt: skip
-    async with PbxSim(config) as running:
-        running.model.world.define_far_end("Local/s@park-wait", FarEnd.answers())
-        yield running
+async def sim(start_sim: StartSim) -> PbxSim:
+    running = await start_sim(seed=1)
+    running.model.world.define_far_end("Local/s@park-wait", FarEnd.answers())
+    return running
 
 
 @pytest.fixture

@@ -15,14 +15,13 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
-from pbxsim.clock import ManualClock
-from pbxsim.server import PbxSim, PbxSimConfig
+from pbxsim.server import PbxSim
+from tests.conftest import StartSim
 from tests.pbxsim_helpers import GUARD_SECONDS
 
 APP = "hive"
@@ -30,11 +29,10 @@ DEVICE_TYPES = {"ContactStatusChange", "PeerStatusChange", "EndpointStateChange"
 
 
 @pytest.fixture
-async def sim(tmp_path: Path) -> AsyncIterator[PbxSim]:
-    config = PbxSimConfig(ari_username="u", ari_password="p", clock=ManualClock(), recordings_dir=tmp_path)
-    async with PbxSim(config) as running:
-        running.model.world.define_endpoint("1003", contact=False)
-        yield running
+async def sim(start_sim: StartSim) -> PbxSim:
+    running = await start_sim(user="u", secret="p")
+    running.model.world.define_endpoint("1003", contact=False)
+    return running
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import asyncio
 import io
 import json
 import wave
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -17,21 +16,15 @@ import pytest
 from pbxsim.clock import ManualClock
 from pbxsim.model import FarEnd, Heard, ModelEvent
 from pbxsim.model.events import MusicOnHold
-from pbxsim.server import PbxSim, PbxSimConfig
+from pbxsim.server import PbxSim
 from tests.conformance_ari import SECRET, USER, Replay
+from tests.conftest import StartSim
 from tests.pbxsim_helpers import GUARD_SECONDS
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-async def sim(clock: ManualClock, tmp_path: Path) -> AsyncIterator[PbxSim]:
-    config = PbxSimConfig(ari_username=USER, ari_password=SECRET, clock=clock, recordings_dir=tmp_path, seed=3)
-    async with PbxSim(config) as running:
-        yield running
+async def sim(start_sim: StartSim) -> PbxSim:
+    return await start_sim(seed=3)
 
 
 async def call(http: aiohttp.ClientSession, sim: PbxSim, method: str, path: str, **query: str) -> tuple[int, Any]:
@@ -137,9 +130,9 @@ async def test_bridge_recording_file_is_served_with_the_recorded_duration(sim: P
     assert finished[0]["recording"]["duration"] == 12
 
 
-async def test_missing_recordings_dir_answers_like_asterisk(clock: ManualClock, tmp_path: Path) -> None:
-    config = PbxSimConfig(ari_username=USER, ari_password=SECRET, clock=clock, recordings_dir=tmp_path / "none")
-    async with PbxSim(config) as sim, aiohttp.ClientSession() as http, asyncio.timeout(GUARD_SECONDS):
+async def test_missing_recordings_dir_answers_like_asterisk(start_sim: StartSim, tmp_path: Path) -> None:
+    sim = await start_sim(recordings_dir=tmp_path / "none")
+    async with aiohttp.ClientSession() as http, asyncio.timeout(GUARD_SECONDS):
         assert await call(http, sim, "GET", "/recordings/stored") == (500, {"error": "Allocation failed"})
         await http.ws_connect(f"http://127.0.0.1:{sim.ari_port}/ari/events?app=callcenter&api_key=engine:engine")
         await sim.ari_sockets.wait_until(lambda: sim.ari_sockets.listening("callcenter"))

@@ -6,7 +6,6 @@ import json
 import re
 from pathlib import Path
 
-import pytest
 from aiohttp import web
 
 from pbxsim.ari.app import build_app
@@ -14,9 +13,7 @@ from pbxsim.ari.events import EventSockets
 from pbxsim.clock import ManualClock
 from pbxsim.core import Core
 from pbxsim.model import CallModel
-from tests.pbxsim_helpers import ARI_DOCS, RECORDINGS
-
-pytestmark = pytest.mark.skipif(not RECORDINGS.is_dir(), reason=f"recordings not found at {RECORDINGS}")
+from tests.recorded import ARI_DOCS
 
 
 def declared() -> set[tuple[str, str]]:

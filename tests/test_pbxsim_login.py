@@ -28,20 +28,17 @@ from pbxsim.ami.codec import LINE_TOO_LONG, FrameDecoder, Request, encode
 from pbxsim.ami.session import ALL_CLASSES, EventFlag, strings_to_mask
 from pbxsim.clock import ManualClock
 from pbxsim.server import PbxSim, PbxSimConfig
+from tests.conftest import StartSim
 from tests.pbxsim_helpers import (
-    ARI_DOCS,
     END,
     GUARD_SECONDS,
-    RECORDINGS,
-    TRANSCRIPTS,
     assert_nothing_received,
     assert_replay_matches,
     headers_of,
     read_message,
     replay,
 )
-
-pytestmark = pytest.mark.skipif(not RECORDINGS.is_dir(), reason=f"recordings not found at {RECORDINGS}")
+from tests.recorded import ARI_DOCS, TRANSCRIPTS
 
 REPO = Path(__file__).resolve().parents[1]
 USER = SECRET = "engine"  # the recorded credentials (etc/manager.conf, etc/ari.conf)
@@ -49,17 +46,8 @@ ISO_MS = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000"
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-async def sim(clock: ManualClock) -> AsyncIterator[PbxSim]:
-    config = PbxSimConfig(
-        ami_username=USER, ami_secret=SECRET, ari_username=USER, ari_password=SECRET, seed=7, clock=clock
-    )
-    async with PbxSim(config) as running:
-        yield running
+async def sim(start_sim: StartSim) -> PbxSim:
+    return await start_sim(seed=7)
 
 
 # --------------------------------------------------------------------------- AMI: recorded transcripts
@@ -241,34 +229,6 @@ def test_event_masks() -> None:
     assert strings_to_mask("on") == ALL_CLASSES
     assert strings_to_mask("call,agent") == EventFlag.CALL | EventFlag.AGENT
     assert strings_to_mask("18") == 18
-
-
-# --------------------------------------------------------------------------- ManualClock
-
-
-async def test_manual_clock_wakes_in_deadline_order() -> None:
-    clock = ManualClock(start=1000.0)
-    woke: list[tuple[str, float]] = []
-
-    async def sleeper(name: str, seconds: float) -> None:
-        await clock.sleep(seconds)
-        woke.append((name, clock.now()))
-
-    tasks = [asyncio.create_task(sleeper(n, s)) for n, s in (("c", 3), ("a", 1), ("b", 2), ("a2", 1), ("d", 9))]
-    await clock.wait_for_sleepers(5)
-    clock.advance(0.5)
-    await asyncio.sleep(0)
-    assert woke == []
-    clock.advance(2.5)
-    await asyncio.gather(*tasks[:4])
-    assert woke == [("a", 1003.0), ("a2", 1003.0), ("b", 1003.0), ("c", 1003.0)]
-    assert (clock.pending_sleepers, clock.next_deadline) == (1, 1009.0)
-    tasks[4].cancel()
-    await asyncio.gather(tasks[4], return_exceptions=True)
-    assert (clock.pending_sleepers, clock.next_deadline) == (0, None)
-    await clock.sleep(0)  # no deadline: returns at once
-    with pytest.raises(ValueError, match="backwards"):
-        clock.advance(-1)
 
 
 # --------------------------------------------------------------------------- ARI

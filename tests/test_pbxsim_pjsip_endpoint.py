@@ -10,27 +10,23 @@ PJSIPShowContacts), every message compared after the `VARYING` masks of tests/pb
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-from pbxsim.clock import ManualClock
-from pbxsim.server import PbxSim, PbxSimConfig
-from tests.pbxsim_helpers import END, GUARD_SECONDS, RECORDINGS, assert_replay_matches, headers_of, replay
+from pbxsim.server import PbxSim
+from tests.conftest import StartSim
+from tests.pbxsim_helpers import END, GUARD_SECONDS, assert_replay_matches, headers_of, replay
 
 USER = SECRET = "engine"
 
 
 @pytest.fixture
-async def sim(tmp_path: Path) -> AsyncIterator[PbxSim]:
-    config = PbxSimConfig(ami_username=USER, ami_secret=SECRET, clock=ManualClock(), recordings_dir=tmp_path)
-    async with PbxSim(config) as running:
-        running.model.world.define_endpoint("loop", contact=True, context="from-caller")
-        yield running
+async def sim(start_sim: StartSim) -> PbxSim:
+    running = await start_sim()
+    running.model.world.define_endpoint("loop", contact=True, context="from-caller")
+    return running
 
 
-@pytest.mark.skipif(not RECORDINGS.is_dir(), reason=f"recordings not found at {RECORDINGS}")
 async def test_static_endpoint_listing_matches_recording(sim: PbxSim) -> None:
     results = await replay("ami_pjsip_loop_queue_call", sim.ami_port, steps=[0, 1, 2, 3])
     assert_replay_matches(results)

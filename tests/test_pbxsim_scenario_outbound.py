@@ -4,15 +4,13 @@ recorded causes per outcome), and answering-machine detection as outbound.conf's
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from pbxsim.clock import ManualClock
 from pbxsim.model import dialing
 from pbxsim.model import events as ev
-from pbxsim.server import PbxSim, PbxSimConfig
+from pbxsim.server import PbxSim
+from tests.conftest import StartSim
 from tests.test_pbxsim_scenario_world import APP, record, run_for, start
 
 SCENARIO = """\
@@ -31,14 +29,8 @@ outbound:
 
 
 @pytest.fixture
-async def sim(tmp_path: Path) -> AsyncIterator[PbxSim]:
-    async with PbxSim(PbxSimConfig(clock=ManualClock(), recordings_dir=tmp_path, seed=5)) as running:
-        yield running
-
-
-def clock_of(sim: PbxSim) -> ManualClock:
-    assert isinstance(sim.clock, ManualClock)
-    return sim.clock
+async def sim(start_sim: StartSim) -> PbxSim:
+    return await start_sim(seed=5)
 
 
 @pytest.mark.parametrize(
@@ -51,9 +43,8 @@ def clock_of(sim: PbxSim) -> ManualClock:
     ],
 )
 async def test_unanswered_outcomes_end_with_the_recorded_causes(
-    sim: PbxSim, number: str, cause: int, tech_cause: int, after: float
+    sim: PbxSim, clock: ManualClock, number: str, cause: int, tech_cause: int, after: float
 ) -> None:
-    clock = clock_of(sim)
     seen = record(sim)
     runner = start(sim, SCENARIO)
     sim.model.stasis.activate(APP)
@@ -67,8 +58,7 @@ async def test_unanswered_outcomes_end_with_the_recorded_causes(
     assert sum(runner.stats.dials.values()) == 1
 
 
-async def test_amd_sets_the_variables_then_hands_the_call_to_stasis(sim: PbxSim) -> None:
-    clock = clock_of(sim)
+async def test_amd_sets_the_variables_then_hands_the_call_to_stasis(sim: PbxSim, clock: ManualClock) -> None:
     seen = record(sim)
     start(sim, SCENARIO)
     sim.model.stasis.activate(APP)
@@ -92,8 +82,7 @@ async def test_amd_sets_the_variables_then_hands_the_call_to_stasis(sim: PbxSim)
     assert hangups == [(43.0, 16, False), (43.0, 16, True)]
 
 
-async def test_amd_hangup_ends_the_call_in_the_dialplan_over_local(sim: PbxSim) -> None:
-    clock = clock_of(sim)
+async def test_amd_hangup_ends_the_call_in_the_dialplan_over_local(sim: PbxSim, clock: ManualClock) -> None:
     seen = record(sim)
     start(sim, SCENARIO)
     sim.model.stasis.activate(APP)
@@ -114,9 +103,8 @@ async def test_amd_hangup_ends_the_call_in_the_dialplan_over_local(sim: PbxSim) 
 
 
 async def test_without_the_engine_a_human_goes_to_the_fallback_queue_and_a_machine_is_hung_up_on(
-    sim: PbxSim,
+    sim: PbxSim, clock: ManualClock
 ) -> None:
-    clock = clock_of(sim)
     runner = start(sim, SCENARIO)  # no app active: Stasis() fails
     await run_for(sim, clock, 1)
     human = dialing.originate(sim.model, "PJSIP/5561234@carrier", None, [], timeout=30)

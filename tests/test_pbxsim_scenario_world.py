@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -24,21 +23,15 @@ from pbxsim.model.errors import ModelError
 from pbxsim.model.objects import Channel
 from pbxsim.scenario import ScenarioRunner, parse_scenario
 from pbxsim.server import PbxSim, PbxSimConfig
-from tests.conformance_ari import SECRET, USER, Replay
+from tests.conformance_ari import Replay
+from tests.conftest import StartSim
 
 APP = "callhive"
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-async def sim(clock: ManualClock, tmp_path: Path) -> AsyncIterator[PbxSim]:
-    config = PbxSimConfig(ari_username=USER, ari_password=SECRET, clock=clock, recordings_dir=tmp_path, seed=11)
-    async with PbxSim(config) as running:
-        yield running
+async def sim(start_sim: StartSim) -> PbxSim:
+    return await start_sim(seed=11)
 
 
 async def run_for(sim: PbxSim, clock: ManualClock, seconds: float, step: float = 1.0) -> None:

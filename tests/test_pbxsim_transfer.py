@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -12,17 +10,15 @@ import pytest
 
 from engine.adapters.ari import decode_event
 from engine.pbx.ari_events import ChannelTransfer
-from pbxsim.clock import ManualClock
 from pbxsim.model import FarEnd
-from pbxsim.server import PbxSim, PbxSimConfig
+from pbxsim.server import PbxSim
 from tests.conformance_ari import SECRET, USER
+from tests.conftest import StartSim
 
 
 @pytest.fixture
-async def sim(tmp_path: Path) -> AsyncIterator[PbxSim]:
-    config = PbxSimConfig(ari_username=USER, ari_password=SECRET, clock=ManualClock(), recordings_dir=tmp_path)
-    async with PbxSim(config) as running:
-        yield running
+async def sim(start_sim: StartSim) -> PbxSim:
+    return await start_sim()
 
 
 async def rest(http: aiohttp.ClientSession, sim: PbxSim, method: str, path: str, **query: str) -> Any:

@@ -13,10 +13,12 @@ from tests.conftest import REPO, cli_env, wait_process
 pytestmark = pytest.mark.slow
 
 
-async def start_serve(database_url: str, app: str = "callhive") -> asyncio.subprocess.Process:
+async def start_serve(database_url: str, pbx_port: int, app: str = "callhive") -> asyncio.subprocess.Process:
+    """`callhive serve` with its AMI and ARI on a port nobody answers (the defaults may be a real Asterisk's)."""
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "engine.cli", "serve", cwd=REPO,
-        env=cli_env(DATABASE_URL=database_url, CALLHIVE_HTTP_PORT="0", CALLHIVE_ARI_APP=app),
+        env=cli_env(DATABASE_URL=database_url, CALLHIVE_HTTP_PORT="0", CALLHIVE_ARI_APP=app,
+                    CALLHIVE_AMI_PORT=str(pbx_port), CALLHIVE_ARI_URL=f"http://127.0.0.1:{pbx_port}/ari"),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
 
@@ -28,8 +30,8 @@ async def read_url(process: asyncio.subprocess.Process) -> str:
     return line.split("serving on ", 1)[1].strip()
 
 
-async def test_serve_runs_holds_the_app_and_stops_cleanly(database_url: str, db_conn: Any) -> None:
-    first = await start_serve(database_url)
+async def test_serve_runs_holds_the_app_and_stops_cleanly(database_url: str, db_conn: Any, closed_port: int) -> None:
+    first = await start_serve(database_url, closed_port)
     try:
         url = await read_url(first)
         async with aiohttp.ClientSession() as http:
@@ -43,7 +45,7 @@ async def test_serve_runs_holds_the_app_and_stops_cleanly(database_url: str, db_
                 assert response.status == 200
                 assert "callhive" in await response.text()
 
-        second = await start_serve(database_url)
+        second = await start_serve(database_url, closed_port)
         _out, err = await asyncio.wait_for(second.communicate(), 60)
         assert second.returncode == 1
         lines = err.decode().strip().splitlines()
@@ -57,7 +59,7 @@ async def test_serve_runs_holds_the_app_and_stops_cleanly(database_url: str, db_
     assert types == ["EngineStarted", "EngineStopping", "EngineStopped"]
 
     # A restart continues the stream where it stopped.
-    again = await start_serve(database_url)
+    again = await start_serve(database_url, closed_port)
     await read_url(again)
     again.send_signal(signal.SIGINT)
     assert await wait_process(again) == 0

@@ -11,15 +11,7 @@ from engine.runtime import EventStream
 from engine.store.applock import AppLockHeld, hold_app_lock
 from engine.store.event_writer import EventWriter, last_seq
 from engine.store.migrate import migrate
-
-
-class SteppedClock:
-    def __init__(self, start: float = 1_700_000_000.0) -> None:
-        self.t = start
-
-    def now(self) -> float:
-        self.t += 0.25
-        return self.t
+from pbxsim.clock import ManualClock
 
 
 async def test_second_engine_on_same_app_is_refused_with_holder_named(database_url: str) -> None:
@@ -44,8 +36,10 @@ async def test_writer_keeps_stream_order_and_loses_nothing_on_close(database_url
         async with pool.acquire() as conn:
             await migrate(conn)
         writer = EventWriter(pool, batch_size=7)
-        stream = EventStream(SteppedClock(), writer, last_seq=41)
+        clock = ManualClock(start=1_700_000_000.0)
+        stream = EventStream(clock, writer, last_seq=41)
         for n in range(50):
+            clock.advance(0.25)
             stream.publish(EventSource.AMI, "Newchannel", call_id=f"c{n % 5}", body={"n": n}, pbx_time=1.5)
         writer.close()
         await writer.run()
@@ -73,7 +67,7 @@ class ListSink:
 
 async def test_live_subscriber_sees_events_in_seq_order() -> None:
     sink = ListSink()
-    stream = EventStream(SteppedClock(), sink)
+    stream = EventStream(ManualClock(), sink)
     subscription = stream.subscribe(limit=10)
     for n in range(3):
         stream.publish(EventSource.ENGINE, f"E{n}")
@@ -84,7 +78,7 @@ async def test_live_subscriber_sees_events_in_seq_order() -> None:
 
 
 async def test_lagging_subscriber_is_cut_off_not_blocking() -> None:
-    stream = EventStream(SteppedClock(), ListSink())
+    stream = EventStream(ManualClock(), ListSink())
     slow = stream.subscribe(limit=3)
     for n in range(10):
         stream.publish(EventSource.ENGINE, f"E{n}")
