@@ -2,7 +2,7 @@
 
 from engine.adapters.ami.client import DEFAULT_EXCLUDED_EVENTS, AmiClient
 from engine.adapters.backoff import Backoff
-from engine.pbx.ami_commands import AmiActionError, AuthenticationFailed, ConnectionLost
+from engine.pbx.ami_commands.errors import AmiActionError, AuthenticationFailed, ConnectionLost
 
 __all__ = [
     "DEFAULT_EXCLUDED_EVENTS",

@@ -29,18 +29,10 @@ from engine.adapters.ami.protocol import AmiTransport, Banner, Inbound, Lost
 from engine.adapters.backoff import DEFAULT_BACKOFF, Backoff
 from engine.clock import RuntimeClock
 from engine.config import AmiSettings
-from engine.pbx.ami_commands import (
-    AmiActionError,
-    AmiCommand,
-    AmiError,
-    AmiReply,
-    AuthenticationFailed,
-    ConnectionLost,
-    Filter,
-    Login,
-    Logoff,
-    ReplyKind,
-)
+from engine.pbx.ami_commands.base import AmiCommand
+from engine.pbx.ami_commands.errors import AmiActionError, AmiError, AuthenticationFailed, ConnectionLost
+from engine.pbx.ami_commands.replies import AmiReply, ReplyKind
+from engine.pbx.ami_commands.session import Filter, Login, Logoff
 from engine.pbx.ami_events import AmiConnected, AmiDisconnected, AmiEvent, AmiStreamItem, OriginateResponse
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from engine.pbx import ami_commands as cmd
 from engine.pbx import ami_events as ev
+from engine.pbx.ami_commands import list_items
 from engine.pbx.ami_events import (
     CHANNEL_STATE_BY_CODE,
     AmiEvent,
@@ -184,7 +184,7 @@ def _duration(value: str) -> int:
 
 
 def _channel_status(f: Fields, h: Headers) -> AmiEvent:
-    return cmd.ChannelStatus(
+    return list_items.ChannelStatus(
         h,
         snapshot(f),
         f.get("Type", ""),
@@ -196,7 +196,7 @@ def _channel_status(f: Fields, h: Headers) -> AmiEvent:
 
 
 def _contact_list(f: Fields, h: Headers) -> AmiEvent:
-    return cmd.ContactListItem(
+    return list_items.ContactListItem(
         h,
         f["Uri"],
         f["Endpoint"],
@@ -212,7 +212,7 @@ def _contact_list(f: Fields, h: Headers) -> AmiEvent:
 
 
 def _queue_params(f: Fields, h: Headers) -> AmiEvent:
-    return cmd.QueueParams(
+    return list_items.QueueParams(
         h,
         f["Queue"],
         int(f["Max"]),
@@ -284,7 +284,7 @@ READERS: dict[str, Reader] = {
     "QueueMemberPenalty": lambda f, h: ev.QueueMemberPenalty(h, queue_member(f)),
     "QueueMemberRinginuse": lambda f, h: ev.QueueMemberRinginuse(h, queue_member(f)),
     # List items.
-    "CoreShowChannel": lambda f, h: cmd.CoreShowChannel(
+    "CoreShowChannel": lambda f, h: list_items.CoreShowChannel(
         h,
         snapshot(f),
         f.get("Application", ""),
@@ -293,7 +293,7 @@ READERS: dict[str, Reader] = {
         f.get("BridgeId", ""),
     ),
     "Status": _channel_status,
-    "EndpointList": lambda f, h: cmd.EndpointListItem(
+    "EndpointList": lambda f, h: list_items.EndpointListItem(
         h,
         f["ObjectName"],
         f.get("Transport", ""),
@@ -304,8 +304,8 @@ READERS: dict[str, Reader] = {
     ),
     "ContactList": _contact_list,
     "QueueParams": _queue_params,
-    "QueueMember": lambda f, h: cmd.QueueMemberEntry(h, queue_member(f)),
-    "QueueEntry": lambda f, h: cmd.QueueEntry(
+    "QueueMember": lambda f, h: list_items.QueueMemberEntry(h, queue_member(f)),
+    "QueueEntry": lambda f, h: list_items.QueueEntry(
         h,
         f["Queue"],
         int(f["Position"]),
@@ -315,7 +315,7 @@ READERS: dict[str, Reader] = {
         f.get("CallerIDName", ""),
         int(f["Wait"]),
     ),
-    "QueueSummary": lambda f, h: cmd.QueueSummaryItem(
+    "QueueSummary": lambda f, h: list_items.QueueSummaryItem(
         h,
         f["Queue"],
         int(f["LoggedIn"]),
