@@ -48,7 +48,7 @@ from engine.core.ids import LegId
 from engine.edge import stasis
 from engine.pbx import ami_events as ami
 from engine.pbx import ari_events as ari
-from engine.pbx.ami_commands import ContactListItem
+from engine.pbx.ami_commands.list_items import ContactListItem
 from engine.pbx.ari_models import Channel, ChannelState, DialStatus
 
 _REACHABLE = {ami.ContactStatusValue.REACHABLE, ami.ContactStatusValue.NON_QUALIFIED}
