@@ -289,8 +289,9 @@ class Rig:
 
 
 @contextlib.asynccontextmanager
-async def open_rig(database_url: str, tmp_path: Path, center_yaml: str) -> AsyncIterator[Rig]:
-    clock = ManualClock()
+async def open_rig(database_url: str, tmp_path: Path, center_yaml: str,
+                   clock: ManualClock | None = None) -> AsyncIterator[Rig]:
+    clock = clock if clock is not None else ManualClock()
     center_file = tmp_path / "center.yaml"
     center_file.write_text(center_yaml)
     config = PbxSimConfig(ami_username="hive", ami_secret="ami-pw-1", ari_username="hive", ari_password="ari-pw-1",

@@ -120,6 +120,9 @@ def encode(value: object) -> Encoded:
 
 
 def _plain(value: Any) -> Any:
+    """JSON's own types in the body: an enum by its value, a tuple as a list."""
+    if isinstance(value, Enum):
+        return value.value
     return list(value) if isinstance(value, tuple) else value
 
 
