@@ -38,8 +38,8 @@ from engine.core.acd import (
     TransferRequested,
 )
 from engine.core.acd.commands import AcdCommand
-from engine.core.acd.estimate import HandleTimes, estimated_wait_s
 from engine.core.agent_fsm import AgentState, StatusTrigger
+from engine.core.estimate import HandleTimes, estimated_wait_s
 from engine.core.strategies import Strategy
 from engine.routing.announcements import CALLBACK_PROMPT, announcement_media
 from tests.fact_helpers import FactView, views

@@ -96,7 +96,8 @@ class AgentStats:
                   | f.CallTransferred() | f.CallRefused() | f.CallOverflowed() | f.CallbackRequested()
                   | f.CallbackDialed() | f.CallbackAnswered() | f.CallbackNotReached() | f.CallbackGivenUp()
                   | f.CallRestored() | f.AgentDeviceBusy() | f.AgentDeviceFree() | f.AgentReachable()
-                  | f.AgentUnreachable() | f.EngineStopping() | f.EngineStopped() | f.AcdRestored()):
+                  | f.AgentUnreachable()
+                  | f.AgentMadeBusy() | f.AgentBusyEnded() | f.EngineStopping() | f.EngineStopped() | f.AcdRestored()):
                 pass
             case _:
                 assert_never(fact)

@@ -315,6 +315,22 @@ class AgentUnreachable:
     agent_id: AgentId
 
 
+@fact()
+@dataclass(frozen=True, slots=True)
+class AgentMadeBusy:
+    """Another feature keeps the agent out of routing for a while (a supervisor's session, a dialer preview)."""
+
+    agent_id: AgentId
+    reason: str
+
+
+@fact()
+@dataclass(frozen=True, slots=True)
+class AgentBusyEnded:
+    agent_id: AgentId
+    reason: str
+
+
 # -- the engine ----------------------------------------------------------------------------------------------
 @fact()
 @dataclass(frozen=True, slots=True)
@@ -356,7 +372,7 @@ CallFact: TypeAlias = (
 )
 AgentFact: TypeAlias = (
     AgentStatusChanged | AgentStateChanged | AgentWrapUpEnded | AgentDeviceBusy | AgentDeviceFree | AgentReachable
-    | AgentUnreachable
+    | AgentUnreachable | AgentMadeBusy | AgentBusyEnded
 )
 EngineFact: TypeAlias = EngineStarted | EngineStopping | EngineStopped | AcdRestored
 Fact: TypeAlias = CallFact | AgentFact | EngineFact

@@ -158,7 +158,8 @@ class QueueStats:
                   | f.AgentOfferCancelled() | f.CallHeld() | f.CallUnheld() | f.CallTransferred() | f.CallbackDialed()
                   | f.CallbackAnswered() | f.CallbackNotReached() | f.CallbackGivenUp() | f.AgentStatusChanged()
                   | f.AgentStateChanged() | f.AgentDeviceBusy() | f.AgentDeviceFree() | f.AgentReachable()
-                  | f.AgentUnreachable() | f.EngineStopping() | f.EngineStopped() | f.AcdRestored()):
+                  | f.AgentUnreachable()
+                  | f.AgentMadeBusy() | f.AgentBusyEnded() | f.EngineStopping() | f.EngineStopped() | f.AcdRestored()):
                 pass
             case _:
                 assert_never(fact)

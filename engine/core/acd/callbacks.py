@@ -31,8 +31,7 @@ def requested(acd: AcdContext, call: CallRecord, now: float, out: list[AcdComman
 def dial_back(acd: AcdContext, call: CallRecord, agent: AgentRecord, queue: QueueConfig, now: float,
               out: list[AcdCommand]) -> None:
     """The callback's turn: keep the agent for it and dial the caller."""
-    acd.roster.set_state(agent, StateTrigger.RESERVE, now, out)
-    agent.call_id = call.call_id
+    acd.roster.reserve(agent, call.call_id, None, now, out)
     call.reserved_agent = agent.config.agent_id
     call.callback_attempts += 1
     leg = acd.book.add_leg(call.call_id, LegRole.CALLBACK, LegStage.DIALING).leg_id
@@ -79,5 +78,4 @@ def release_agent(acd: AcdContext, call: CallRecord, now: float, out: list[AcdCo
         return
     agent = acd.agents[call.reserved_agent]
     call.reserved_agent = None
-    acd.roster.set_state(agent, StateTrigger.RELEASE, now, out)
-    agent.call_id = None
+    acd.roster.release(agent, StateTrigger.RELEASE, now, out)

@@ -1,12 +1,13 @@
-"""What the ACD is configured with: queues and agents, as frozen values the pure core can hold."""
+"""What the ACD is configured with: queues (and agents, engine/core/presence/config.py), as frozen values the
+pure core can hold."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
-from engine.core.ids import AgentId, QueueName
+from engine.core.ids import QueueName
+from engine.core.presence.config import AgentConfig as AgentConfig
 from engine.core.skills import Relaxation
 from engine.core.strategies import Strategy
 
@@ -74,12 +75,3 @@ class QueueConfig:
     callbacks: Callbacks = Callbacks()
     # The handle time (talk + wrap-up) the wait estimate assumes before the queue has handled a call.
     default_handle_s: float = 180.0
-
-
-@dataclass(frozen=True, slots=True)
-class AgentConfig:
-    agent_id: AgentId
-    name: str
-    endpoint: str  # "PJSIP/1001"
-    skills: Mapping[str, int] = field(default_factory=dict)
-    queues: tuple[QueueName, ...] = ()

@@ -10,6 +10,8 @@ from engine.core.agent_fsm import AgentStatus, StatusTrigger
 from engine.core.devices import DeviceState as DeviceState
 from engine.core.ids import AgentId, CallId, LegId, QueueName
 from engine.core.outcomes import LegFailure as LegFailure
+from engine.core.presence.events import ContactObserved as ContactObserved
+from engine.core.presence.events import DeviceStateObserved as DeviceStateObserved
 from engine.core.skills import SkillRequirement
 
 
@@ -56,18 +58,6 @@ class AgentRequested:
     agent_id: AgentId
     trigger: StatusTrigger
     reason: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceStateObserved:
-    endpoint: str
-    state: DeviceState
-
-
-@dataclass(frozen=True, slots=True)
-class ContactObserved:
-    endpoint: str
-    reachable: bool
 
 
 @dataclass(frozen=True, slots=True)

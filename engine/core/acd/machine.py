@@ -52,7 +52,6 @@ from engine.core.acd.commands import (
     TearDownBridge,
 )
 from engine.core.acd.config import AgentConfig, OverflowTarget, OverflowWhen, QueueConfig
-from engine.core.acd.estimate import estimated_wait_s
 from engine.core.acd.events import (
     AcdEvent,
     AgentLegAnswered,
@@ -74,12 +73,13 @@ from engine.core.acd.events import (
     TimerFired,
     TransferRequested,
 )
-from engine.core.acd.roster import Roster, UnknownAgent
 from engine.core.acd.state import AgentRecord, CallPhase, CallRecord
 from engine.core.acd.transfers import TransferRefused
 from engine.core.agent_fsm import AgentState, AgentStatus, StateTrigger, StatusTrigger
 from engine.core.calls import CallBook, LegRole, LegStage, ReadableIds
+from engine.core.estimate import estimated_wait_s
 from engine.core.ids import AgentId, CallId, LegId
+from engine.core.presence.roster import Roster, UnknownAgent
 from engine.core.skills import match_score, next_relaxation_at, relaxed
 from engine.core.strategies import Strategy
 from engine.core.waiting import WaitingCall, queue_order_key
@@ -401,8 +401,7 @@ class Acd:
         offer (recorded as such); a miss is recorded by the caller."""
         agent = self.agents[call.offers.pop(leg)]
         ring = now - call.offered_at.pop(leg, now)
-        self.roster.set_state(agent, trigger, now, out)
-        agent.leg_id = agent.call_id = None
+        self.roster.release(agent, trigger, now, out)
         if why is not None:
             self.roster.closing_leg(agent, leg)  # hung up by the engine; the PBX may still ring it a moment
             out.append(facts.AgentOfferCancelled(call.call_id, agent.config.agent_id, call.queue, leg, why,
@@ -474,9 +473,10 @@ class Acd:
         call.offers[leg] = agent.config.agent_id
         call.offered_at[leg] = now
         call.phase = CallPhase.OFFERING
-        agent.leg_id, agent.call_id = leg, call.call_id
-        if not reserved:
-            self.roster.set_state(agent, StateTrigger.RESERVE, now, out)
+        if reserved:
+            self.roster.ring_on(agent, leg)
+        else:
+            self.roster.reserve(agent, call.call_id, leg, now, out)
         out.append(OriginateAgentLeg(call.call_id, leg, agent.config.agent_id, agent.config.endpoint, queue.name,
                                      call.caller_number, call.caller_name, queue.ring_timeout_s))
         out.append(facts.AgentOffered(call.call_id, agent.config.agent_id, queue.name, leg, call.taken_at_position))

@@ -11,7 +11,6 @@ from engine.core.acd.commands import AcdCommand, HangUpLeg, StartMusic, StartTim
 from engine.core.acd.context import AcdContext
 from engine.core.acd.events import CallFound
 from engine.core.acd.state import CallPhase, CallRecord
-from engine.core.agent_fsm import StateTrigger
 from engine.core.calls import LegRole, LegStage
 from engine.core.ids import AgentId
 
@@ -34,9 +33,7 @@ def restore_call(acd: AcdContext, event: CallFound, now: float, out: list[AcdCom
             CallPhase.CONNECTED, event.agent_leg, agent.config.agent_id, now)
         acd.book.add_leg(call.call_id, LegRole.AGENT, LegStage.UP, leg_id=event.agent_leg,
                          agent_id=agent.config.agent_id)
-        agent.leg_id, agent.call_id = event.agent_leg, call.call_id
-        acd.roster.set_state(agent, StateTrigger.RESERVE, now, out)
-        acd.roster.set_state(agent, StateTrigger.ANSWER, now, out)
+        acd.roster.take_back(agent, call.call_id, event.agent_leg, now, out)
         out.append(facts.CallRestored(call.call_id, queue.name, event.caller_leg, facts.RestoredPhase.CONNECTED,
                                       agent.config.agent_id, event.agent_leg))
         return

@@ -1,13 +1,13 @@
-"""What the ACD holds about each agent and each call (mutable records, owned by `Acd`)."""
+"""What the ACD holds about each call (mutable records, owned by `Acd`); agents are the roster's
+(engine/core/presence)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from engine.core.acd.config import AgentConfig
-from engine.core.agent_fsm import AgentPresence
 from engine.core.ids import AgentId, CallId, LegId, QueueName
+from engine.core.presence import AgentRecord as AgentRecord
 from engine.core.skills import SkillRequirement
 from engine.core.waiting import WaitingCall
 
@@ -19,35 +19,6 @@ class CallPhase(StrEnum):
     CALLBACK = "callback"  # caller hung up after asking to be called back; the call keeps its place in line
     CALLBACK_RETRY = "callback_retry"  # the caller did not answer a callback: out of line until the retry time
     DIALING_BACK = "dialing_back"  # its turn came: an agent is reserved and the caller's number is being dialled
-
-
-@dataclass(slots=True)
-class LastCall:
-    """The call an agent last handled, until their wrap-up ends (for the handle time and the records)."""
-
-    call_id: CallId
-    queue: QueueName
-    talk_s: float
-
-
-@dataclass(slots=True)
-class AgentRecord:
-    config: AgentConfig
-    presence: AgentPresence
-    reachable: bool = False
-    # In use by something the engine did not cause (a direct call, the fallback queue).
-    device_busy: bool = False
-    calls_today: int = 0
-    calls_day: str = ""  # the day (center's time zone) calls_today counts
-    leg_id: LegId | None = None
-    call_id: CallId | None = None
-    # An offer the engine cancelled whose leg the PBX may still have (ringing): its device state is ours.
-    closing_leg: LegId | None = None
-    last_call: LastCall | None = None
-
-    def calls_on(self, day: str) -> int:
-        """Calls answered on `day` (a local date): the count restarts with each new day."""
-        return self.calls_today if self.calls_day == day else 0
 
 
 @dataclass(slots=True)

@@ -62,7 +62,8 @@ class CallRecords:
                 self._unconfirmed.discard(typed.call_id)
                 self._call_fact(typed, fact, self._call(fact, typed.call_id))
             case (f.AgentStateChanged() | f.AgentDeviceBusy() | f.AgentDeviceFree() | f.AgentReachable()
-                  | f.AgentUnreachable() | f.EngineStarted() | f.EngineStopping() | f.EngineStopped()
+                  | f.AgentUnreachable()
+                  | f.AgentMadeBusy() | f.AgentBusyEnded() | f.EngineStarted() | f.EngineStopping() | f.EngineStopped()
                   | f.AcdRestored()):
                 pass
             case _:

@@ -1,10 +1,18 @@
-"""The ACD's agents: their two state machines (agent_fsm.py), reachability, device use, and who is free.
+"""The one owner of agent state: each agent's two state machines (agent_fsm.py), reachability, device use,
+reservations, and who is free. Pure.
 
-An agent is *free* (may be offered a call) when available and idle, their phone reachable and not in use
-by something the engine did not cause. `freed` lists agents who became free since the ACD last looked,
-so dispatch only looks at what changed; `free_in` keeps each queue's free agents in its strategy's order
-(strategies.FreeAgents), so an offer looks at the best of them first instead of scoring every member.
-Counts of members by status answer `staffed` and `logged_in`, asked at every enqueue, without a scan.
+The ACD decides with it; the dialer and supervision ask it rather than keep a copy. Its small API:
+`reserve(agent, call, leg)` keeps an agent for a call (state RESERVED), `release(agent, trigger)` lets them go
+(the offer ended without an answer: a miss, or not the agent's doing), `busy_for(agent, reason)` keeps them out
+of routing for another feature's work (a supervisor's session, a dialer preview) until `busy_for(agent, None)`,
+and the status and state changes the ACD's calls drive. Every change is recorded as a fact.
+
+An agent is *free* (may be offered a call) when available and idle, their phone reachable, not in use
+by something the engine did not cause and not kept busy for another feature. `freed` lists agents who became
+free since the ACD last looked, so dispatch only looks at what changed; `free_in` keeps each queue's free
+agents in its strategy's order (strategies.FreeAgents), so an offer looks at the best of them first instead
+of scoring every member. Counts of members by status answer `staffed` and `logged_in`, asked at every
+enqueue, without a scan.
 """
 
 from __future__ import annotations
@@ -12,15 +20,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import Protocol
 
 from engine.core import facts
-from engine.core.acd.commands import AcdCommand
-from engine.core.acd.config import AgentConfig
-from engine.core.acd.estimate import HandleTimes
-from engine.core.acd.events import ContactObserved, DeviceState, DeviceStateObserved
-from engine.core.acd.state import AgentRecord, LastCall
 from engine.core.agent_fsm import AgentPresence, AgentStatus, StateTrigger, StatusTrigger
+from engine.core.devices import DeviceState
+from engine.core.estimate import HandleTimes
 from engine.core.ids import AgentId, CallId, LegId, QueueName
+from engine.core.presence.config import AgentConfig
+from engine.core.presence.events import ContactObserved, DeviceStateObserved
+from engine.core.presence.records import AgentRecord, LastCall
 from engine.core.strategies import FreeAgents, RankKey, Strategy, rank_key
 
 # Device states that mean the phone is in use by something.
@@ -29,6 +38,16 @@ _DEVICE_BUSY = {DeviceState.INUSE, DeviceState.BUSY, DeviceState.RINGING, Device
 
 class UnknownAgent(ValueError):
     """An agent id the configuration does not have (a typo in an API call or a CLI command)."""
+
+
+class AgentNotFree(ValueError):
+    """A reservation asked for an agent who cannot take a call now."""
+
+
+class FactSink(Protocol):
+    """Where the roster records what changed (the ACD's command list takes facts among its commands)."""
+
+    def append(self, fact: facts.Fact, /) -> None: ...
 
 
 class Roster:
@@ -107,7 +126,7 @@ class Roster:
         self._count_status(agent, before)
         self.refresh(agent)
 
-    def set_status(self, agent: AgentRecord, trigger: StatusTrigger, now: float, out: list[AcdCommand],
+    def set_status(self, agent: AgentRecord, trigger: StatusTrigger, now: float, out: FactSink,
                    reason: str | None = None) -> None:
         before = agent.presence
         agent.presence = before.with_status(trigger, now, reason)
@@ -117,7 +136,7 @@ class Roster:
                                                 agent.presence.break_reason))
         self.refresh(agent)
 
-    def set_state(self, agent: AgentRecord, trigger: StateTrigger, now: float, out: list[AcdCommand]) -> None:
+    def set_state(self, agent: AgentRecord, trigger: StateTrigger, now: float, out: FactSink) -> None:
         before, since = agent.presence.state, agent.presence.state_since
         agent.presence = agent.presence.with_state(trigger, now)
         if agent.presence.state is not before:
@@ -129,8 +148,42 @@ class Roster:
             out.append(facts.AgentWrapUpEnded(last.call_id, agent.config.agent_id, last.queue, round(wrapup, 3)))
         self.refresh(agent)
 
+    # -- reservations -----------------------------------------------------------------------------------------
+    def reserve(self, agent: AgentRecord, call_id: CallId, leg_id: LegId | None, now: float, out: FactSink) -> None:
+        """Keep a free agent for `call_id` (being rung on `leg_id`, or kept while a callback is dialled)."""
+        if agent.config.agent_id not in self.free:
+            raise AgentNotFree(f"agent {agent.config.agent_id} is not free")
+        agent.leg_id, agent.call_id = leg_id, call_id
+        self.set_state(agent, StateTrigger.RESERVE, now, out)
+
+    def take_back(self, agent: AgentRecord, call_id: CallId, leg_id: LegId, now: float, out: FactSink) -> None:
+        """A restarted engine found the agent still talking on `leg_id`: on that call again, reachable or not
+        (the PBX has not said yet)."""
+        agent.leg_id, agent.call_id = leg_id, call_id
+        self.set_state(agent, StateTrigger.RESERVE, now, out)
+        self.set_state(agent, StateTrigger.ANSWER, now, out)
+
+    def ring_on(self, agent: AgentRecord, leg_id: LegId) -> None:
+        """A reserved agent is now being rung on `leg_id` (a callback reached its caller)."""
+        agent.leg_id = leg_id
+
+    def release(self, agent: AgentRecord, trigger: StateTrigger, now: float, out: FactSink) -> None:
+        """The reservation is over without a call: NO_ANSWER (the agent's miss) or RELEASE (not their doing)."""
+        self.set_state(agent, trigger, now, out)
+        agent.leg_id = agent.call_id = None
+
+    def busy_for(self, agent: AgentRecord, reason: str | None, out: FactSink) -> None:
+        """Keep the agent out of routing for another feature's work (`reason`), or give them back (None)."""
+        if agent.busy_for == reason:
+            return
+        before, agent.busy_for = agent.busy_for, reason
+        agent_id = agent.config.agent_id
+        out.append(facts.AgentMadeBusy(agent_id, reason) if reason is not None else
+                   facts.AgentBusyEnded(agent_id, before or ""))
+        self.refresh(agent)
+
     def call_ended(self, agent: AgentRecord, call_id: CallId, queue: QueueName, talk_s: float, wrapup_s: float,
-                   now: float, out: list[AcdCommand]) -> float | None:
+                   now: float, out: FactSink) -> float | None:
         """The agent's part of a call is over: wrap-up begins. Returns when it ends (None: at once, done)."""
         agent.last_call = LastCall(call_id, queue, talk_s)
         self.set_state(agent, StateTrigger.HANG_UP, now, out)
@@ -142,7 +195,7 @@ class Roster:
 
     def refresh(self, agent: AgentRecord) -> None:
         agent_id = agent.config.agent_id
-        if agent.presence.offerable and agent.reachable and not agent.device_busy:
+        if agent.presence.offerable and agent.reachable and not agent.device_busy and agent.busy_for is None:
             if agent_id not in self.free:
                 self.free.add(agent_id)
                 self.freed.append(agent_id)
@@ -155,7 +208,7 @@ class Roster:
             for queue in agent.config.queues:
                 self.free_in[queue].remove(agent_id)
 
-    def device_state(self, event: DeviceStateObserved, out: list[AcdCommand]) -> None:
+    def device_state(self, event: DeviceStateObserved, out: FactSink) -> None:
         agent_id = self.by_endpoint.get(event.endpoint)
         if agent_id is None:
             return
@@ -180,7 +233,7 @@ class Roster:
         if agent_id is not None and self.agents[agent_id].closing_leg == leg:
             self.agents[agent_id].closing_leg = None
 
-    def contact(self, event: ContactObserved, out: list[AcdCommand]) -> None:
+    def contact(self, event: ContactObserved, out: FactSink) -> None:
         agent_id = self.by_endpoint.get(event.endpoint)
         if agent_id is None:
             return
