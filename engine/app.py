@@ -21,6 +21,7 @@ from engine.clock import RuntimeClock
 from engine.config import Settings
 from engine.core.event_record import EventRecord, EventSource
 from engine.core.records import CallRecords
+from engine.health import health, writer_check
 from engine.http.server import create_http_app, serve_http
 from engine.pbx_link import PbxLink
 from engine.routing.runtime import AcdRuntime
@@ -60,14 +61,16 @@ class Engine:
         self.db = db
         self.clock = clock
         self.records = CallRecords({agent.agent_id: agent.queues for agent in center.agents})
-        self.writer = EventWriter(db.pool, records=self.records)
+        self.writer = EventWriter(db.pool, records=self.records, capacity=settings.database.writer_capacity)
         self.stream = EventStream(clock, self.writer)
         self.started_at = clock.now()
         self.url: str | None = None
 
     def status(self) -> dict[str, Any]:
+        report = health(writer_check(self.writer))  # engine/health.py: /api/health answers 503 only when down
         return {
-            "status": "ok",
+            "status": report.status,
+            "checks": report.details(),
             "center": self.settings.center.name,
             "app": self.settings.ari.app,
             "seq": self.stream.last_seq,

@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from engine.errors import CallhiveError
+from engine.health import http_status
 from engine.http.control import ControlProvider, add_control_routes
 from wallboard import LiveFeed, create_wallboard
 
@@ -21,7 +22,8 @@ MAX_EVENTS_PER_PAGE = 1000
 
 
 async def _health(request: web.Request) -> web.Response:
-    return web.json_response(request.app[_STATUS]())
+    report = request.app[_STATUS]()
+    return web.json_response(report, status=http_status(str(report.get("status"))))
 
 
 async def _events(request: web.Request) -> web.Response:
