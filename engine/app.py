@@ -20,15 +20,18 @@ from engine.center_config import CenterConfig
 from engine.clock import RuntimeClock
 from engine.config import Settings
 from engine.core import facts
+from engine.core.agent_fsm import AgentStatus
 from engine.core.event_record import EventRecord
 from engine.core.records import CallRecords
+from engine.health import health, writer_check
 from engine.http.server import create_http_app, serve_http
 from engine.pbx_link import PbxLink
+from engine.routing.fallback_queue import FallbackQueue
 from engine.routing.runtime import AcdRuntime
 from engine.runtime import EventStream
 from engine.store.agent_status import facts_since, last_agent_statuses, start_of_day
 from engine.store.database import Database
-from engine.store.event_writer import EventWriter, last_seq
+from engine.store.event_writer import EventWriter, Pressure, last_seq
 from engine.store.records_writer import restore_records
 
 log = logging.getLogger(__name__)
@@ -61,14 +64,18 @@ class Engine:
         self.db = db
         self.clock = clock
         self.records = CallRecords({agent.agent_id: agent.queues for agent in center.agents})
-        self.writer = EventWriter(db.pool, records=self.records)
-        self.stream = EventStream(clock, self.writer)
+        self.writer = EventWriter(db.pool, records=self.records, capacity=settings.database.writer_capacity)
+        # The dialplan's fallback queue follows the agents' statuses, read from the stream (fallback_queue.py).
+        self.fallback_queue = FallbackQueue({agent.agent_id: agent.endpoint for agent in center.agents})
+        self.stream = EventStream(clock, self.fallback_queue.tap(self.writer))
         self.started_at = clock.now()
         self.url: str | None = None
 
     def status(self) -> dict[str, Any]:
+        report = health(writer_check(self.writer))  # engine/health.py: /api/health answers 503 only when down
         return {
-            "status": "ok",
+            "status": report.status,
+            "checks": report.details(),
             "center": self.settings.center.name,
             "app": self.settings.ari.app,
             "seq": self.stream.last_seq,
@@ -103,11 +110,16 @@ class Engine:
             if on_listening is not None:
                 on_listening(url)
             link = PbxLink(self.settings, self.clock, self.stream)
+            self.fallback_queue.attach(link)
+            self.fallback_queue.restore((s.agent_id, AgentStatus(s.status), s.reason)
+                                        for s in await last_agent_statuses(self.db.pool))
             self.acd = AcdRuntime(self.center, self.settings.ari.app, self.clock, self.stream, link.ari,
                                   self.settings.center.timezone, login_when_reachable=self.login_when_reachable,
                                   restored_statuses=await last_agent_statuses(self.db.pool),
                                   history=await facts_since(self.db.pool, start_of_day(
                                       self.clock.now(), self.settings.center.timezone)))
+            # A full event writer sends new callers to the dialplan's fallback queue (fallback_queue.py).
+            self.acd.divert_new_callers = lambda: self.writer.pressure is Pressure.FULL
             # What exists now (modules, configuration, agents) lives as long as the engine: out of the collector's
             # full passes, which otherwise stop the loop for tens of ms each (bench.routing_latency).
             gc.collect()

@@ -68,6 +68,9 @@ class AriSettings:
 class DatabaseSettings:
     # None means: start the embedded PostgreSQL in the data directory.
     url: Secret | None
+    # Events the writer may hold while PostgreSQL lags; past 90% of it new callers go to the fallback queue
+    # (engine/store/event_writer.py).
+    writer_capacity: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +171,25 @@ def _seconds(raw: Any, _base: Path) -> float:
     return value
 
 
+def _count(low: int, high: int) -> Parser:
+    """A whole number in [low, high]; TOML gives an int, the environment a string (underscores allowed, as in
+    TOML: 100_000)."""
+    expectation = f"expected a whole number from {low:,} to {high:,}".replace(",", "_")
+
+    def parse(raw: Any, _base: Path) -> int:
+        if isinstance(raw, bool) or not isinstance(raw, int | str):
+            raise ValueError(expectation)
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ValueError(expectation) from None
+        if not low <= value <= high:
+            raise ValueError(expectation)
+        return value
+
+    return parse
+
+
 def _http_url(raw: Any, base: Path) -> str:
     value = _nonempty(raw, base).rstrip("/")
     parts = urlsplit(value)
@@ -245,6 +267,7 @@ SCHEMA: dict[str, dict[str, _Field]] = {
     },
     "database": {
         "url": _Field(_database_url, ""),
+        "writer_capacity": _Field(_count(1_000, 10_000_000), 100_000),
     },
     "http": {
         "host": _Field(_nonempty, "127.0.0.1"),

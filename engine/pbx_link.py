@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -62,6 +62,9 @@ class PbxLink:
         # Who acts on the events once they are in the stream (the ACD runtime), in the order they arrived.
         self.ami_listeners: list[Callable[[AmiStreamItem], None]] = []
         self.ari_listeners: list[Callable[[AriEvent], None]] = []
+        # Further work at each AMI (re)connect, after the reads above, before events flow (the fallback queue's
+        # members: engine/routing/fallback_queue.py).
+        self.ami_resyncs: list[Callable[[AmiClient], Awaitable[None]]] = []
 
     def _on_ami(self, event: AmiStreamItem) -> None:
         name = event.name if isinstance(event, UnknownAmiEvent) else type(event).__name__
@@ -87,6 +90,8 @@ class PbxLink:
             except ConnectionLost:
                 log.warning("AMI dropped during resync; it runs again on the next connect")
                 return
+        for resync in self.ami_resyncs:
+            await resync(client)
 
     async def run(self) -> None:
         async with asyncio.TaskGroup() as tasks:

@@ -290,7 +290,8 @@ class Rig:
 
 @contextlib.asynccontextmanager
 async def open_rig(database_url: str, tmp_path: Path, center_yaml: str,
-                   clock: ManualClock | None = None) -> AsyncIterator[Rig]:
+                   clock: ManualClock | None = None, settings_env: dict[str, str] | None = None) -> AsyncIterator[Rig]:
+    """`settings_env`: more CALLHIVE_* settings for the engine (e.g. CALLHIVE_DATABASE_WRITER_CAPACITY)."""
     clock = clock if clock is not None else ManualClock()
     center_file = tmp_path / "center.yaml"
     center_file.write_text(center_yaml)
@@ -301,7 +302,7 @@ async def open_rig(database_url: str, tmp_path: Path, center_yaml: str,
             "DATABASE_URL": database_url, "CALLHIVE_HTTP_PORT": "0",
             "CALLHIVE_AMI_PORT": str(sim.ami_port), "CALLHIVE_AMI_USERNAME": "hive", "CALLHIVE_AMI_SECRET": "ami-pw-1",
             "CALLHIVE_ARI_URL": f"http://127.0.0.1:{sim.ari_port}/ari", "CALLHIVE_ARI_USERNAME": "hive",
-            "CALLHIVE_ARI_PASSWORD": "ari-pw-1", "CALLHIVE_CENTER_TIMEZONE": CENTER_TIMEZONE,
+            "CALLHIVE_ARI_PASSWORD": "ari-pw-1", "CALLHIVE_CENTER_TIMEZONE": CENTER_TIMEZONE, **(settings_env or {}),
         })
         async with open_database(settings) as db:
             engine = Engine(settings, load_center_config(center_file), db, clock)

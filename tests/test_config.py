@@ -53,6 +53,13 @@ def test_database_url_wins_over_callhive_variable(tmp_path: Path) -> None:
     assert "pw" not in repr(settings)
 
 
+def test_writer_capacity_defaults_to_100_000_and_reads_from_file_or_environment(tmp_path: Path) -> None:
+    assert load_settings(write(tmp_path, ""), {}).database.writer_capacity == 100_000
+    assert load_settings(write(tmp_path, "[database]\nwriter_capacity = 5_000\n"), {}).database.writer_capacity == 5000
+    from_env = load_settings(write(tmp_path, ""), {"CALLHIVE_DATABASE_WRITER_CAPACITY": "250_000"})
+    assert from_env.database.writer_capacity == 250_000
+
+
 def test_config_file_env_variable(tmp_path: Path) -> None:
     path = write(tmp_path, "[http]\nport = 9191\n")
     assert load_settings(None, {"CALLHIVE_CONFIG": str(path)}).http.port == 9191
@@ -66,6 +73,9 @@ def test_config_file_env_variable(tmp_path: Path) -> None:
         ('[ari]\nurl = "ftp://x"\n', "[ari] url: expected an http:// or https:// URL"),
         ('[ari]\napp = "bad app"\n', "[ari] app: expected an ARI application name"),
         ('[database]\nurl = "mysql://x"\n', "[database] url: expected a postgresql:// URL"),
+        ("[database]\nwriter_capacity = 10\n",
+         "[database] writer_capacity: expected a whole number from 1_000 to 10_000_000, got 10"),
+        ("[database]\nwriter_capacity = 2.5e5\n", "[database] writer_capacity: expected a whole number"),
         ('[center]\ntimezone = "Mars/Olympus"\n', "[center] timezone: expected an IANA time zone name"),
         ('[logging]\nlevel = "loud"\n', "[logging] level: expected one of debug, info, warning, error"),
         ("[ami]\nhots = 1\n", "[ami] hots: unknown key; expected one of host, port"),

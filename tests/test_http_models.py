@@ -53,7 +53,7 @@ from tests.conftest import REPO, cli_env
 FIGURES = {"handled": 0, "talk_s": 0.0, "wrapup_s": 0.0, "staffed_s": 0.0, "busy_s": 0.0, "occupancy": None}
 COUNTERS = {"offered": 1, "answered": 1, "abandoned": 0, "short_abandoned": 0, "overflowed": 0, "refused": 0,
             "callbacks": 0, "service_level": 1.0, "asa_s": 3.0, "aht_s": None}
-STATUS = {"status": "ok", "center": "test", "app": "callhive", "seq": 7, "database": "embedded",
+STATUS = {"status": "ok", "checks": {}, "center": "test", "app": "callhive", "seq": 7, "database": "embedded",
           "events_written": 7, "open_calls": 0, "uptime_s": 1.5}
 
 

@@ -23,7 +23,10 @@ BREAK_REASON_MAX = 200
 
 
 class Health(ApiModel):
-    status: Literal["ok"]
+    status: Literal["ok", "degraded", "down"] = Field(
+        description="ok; degraded: calls are still routed but something needs an operator (see checks); "
+                    "down: the engine cannot take calls (HTTP 503)")
+    checks: dict[str, dict[str, Any]] = Field(description="each part checked: its status and the figures behind it")
     center: str
     app: str = Field(description="the ARI application the engine drives")
     seq: int = Field(description="the seq of the last event applied")

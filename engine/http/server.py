@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from engine.errors import CallhiveError
+from engine.health import http_status
 from engine.http.control import ControlProvider, add_control_routes
 from engine.http.models import MAX_EVENTS_PER_PAGE, EventsPage, EventsQuery, Health
 from engine.http.openapi import add_openapi_route
@@ -23,7 +24,8 @@ _POOL: web.AppKey[Any] = web.AppKey("pool")
 
 
 async def _health(call: Call[NoParameters, NoParameters, NoBody]) -> Reply:
-    return Reply(call.request.app[_STATUS]())
+    report = call.request.app[_STATUS]()
+    return Reply(report, http_status(str(report.get("status"))))
 
 
 async def _events(call: Call[NoParameters, EventsQuery, NoBody]) -> Reply:
@@ -40,7 +42,9 @@ async def _events(call: Call[NoParameters, EventsQuery, NoBody]) -> Reply:
 
 ENGINE_ROUTES: list[AnyRoute] = [
     Route("GET", "/api/health", "The engine's health and a few figures", _health, path_params=NoParameters,
-          query=NoParameters, body=NoBody, answers={200: Answer(Health, "the engine is up")}),
+          query=NoParameters, body=NoBody,
+          answers={200: Answer(Health, "the engine takes calls (ok, or degraded: see checks)"),
+                   503: Answer(Health, "the engine cannot take calls (down)")}),
     Route("GET", "/api/events", "Stored events after a seq, in seq order: how a client catches up after a gap",
           _events, path_params=NoParameters, query=EventsQuery, body=NoBody,
           answers={200: Answer(EventsPage, "a page of events")}),

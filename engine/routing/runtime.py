@@ -74,6 +74,7 @@ from engine.pbx.ami_events import AmiStreamItem
 from engine.pbx.ari_events import AriEvent, AriResynced
 from engine.routing import views
 from engine.routing.announcements import announcement_media
+from engine.routing.fallback_queue import fallback_continue
 from engine.routing.lanes import Lanes
 from engine.routing.restore import read_call_variables
 from engine.routing.timers import Key, Timers
@@ -111,6 +112,8 @@ class AcdRuntime:
         self._default_queue = center.queues[0].name if center.queues else None
         # The demo's simulated agents have nobody to log them in: they log in once their phone is reachable.
         self._login_when_reachable = login_when_reachable
+        # True while new callers must go to the dialplan's fallback queue (the event writer is full: app.py).
+        self.divert_new_callers: Callable[[], bool] = lambda: False
         self.stats = QueueStats(timezone, {q.name: q.service_level_s for q in center.queues})
         self.agent_stats = AgentStats(timezone)
         # A restarted engine's figures for today go on from the facts already recorded today.
@@ -180,6 +183,9 @@ class AcdRuntime:
         return views.calls_view(self.acd, self._clock.now())
 
     def _new_caller(self, caller: NewCaller) -> None:
+        if self.divert_new_callers():  # let the caller go, unanswered, to the fallback queue (fallback_queue.py)
+            self._queue_request(caller.channel_id, fallback_continue(caller.channel_id, caller.number))
+            return
         binding = self.center.numbers.get(caller.number)
         queue = binding.queue if binding is not None else self._default_queue
         if queue is None:

@@ -14,7 +14,7 @@ visible on the wire:
 5. Known but the user lacks the write class -> `Permission denied`.
 
 Handlers are `async (ctx, request) -> After` (types in `base`; the call-model actions live in
-`originate`, `channels`, `pjsip`, `mixmonitor` and `filters`, each exporting its `ACTIONS` entries);
+`originate`, `channels`, `pjsip`, `mixmonitor`, `filters` and `queues`, each exporting its `ACTIONS` entries);
 they write through `ctx.send()`, broadcast events through
 `ctx.publish()` and return `After.CLOSE` when the server must hang up (Logoff, failed Login). Adding an
 action later is one function plus one `Action(...)` entry in `ACTIONS`.
@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from pbxsim.ami import channels, cli, events, filters, mixmonitor, originate, pjsip
+from pbxsim.ami import channels, cli, events, filters, mixmonitor, originate, pjsip, queues
 from pbxsim.ami.base import Action, ActionContext, After, AmiUser, response
 from pbxsim.ami.codec import Header, Request
 from pbxsim.ami.listcommands import RECORDED_COMMANDS
@@ -242,5 +242,6 @@ ACTIONS: dict[str, Action] = {
         *pjsip.ACTIONS,
         *mixmonitor.ACTIONS,
         *filters.ACTIONS,
+        *queues.ACTIONS,
     )
 }

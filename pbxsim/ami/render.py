@@ -20,7 +20,7 @@ from pbxsim.ami.codec import Header
 from pbxsim.ami.events import event
 from pbxsim.ami.session import EventFlag
 from pbxsim.model import events as ev
-from pbxsim.model.objects import Bridge, Channel, ChannelState
+from pbxsim.model.objects import Bridge, Channel, ChannelState, QueueMember
 
 # ast_state2str numbering (channelstate.h).
 STATE_NUMBER = {
@@ -68,6 +68,66 @@ def bridge_block(bridge: Bridge) -> list[Header]:
         ("BridgeNumChannels", str(len(bridge.channels))),
         ("BridgeVideoSourceMode", bridge.video_mode),
     ]
+
+
+def member_block(member: QueueMember) -> list[Header]:
+    """A queue member as the QueueMember* state events print it (QueueMemberAdded in ami_login_and_queue_call
+    t=10.924); the QueueStatus list item says Name/Location and has no Ringinuse (NOTES AMI 9)."""
+    return [
+        ("Queue", member.queue),
+        ("MemberName", member.member_name),
+        ("Interface", member.interface),
+        ("StateInterface", member.state_interface),
+        ("Membership", member.membership),
+        ("Penalty", str(member.penalty)),
+        ("CallsTaken", str(member.calls_taken)),
+        ("LastCall", str(member.last_call)),
+        ("LastPause", str(member.last_pause)),
+        ("LoginTime", str(member.login_time)),
+        ("InCall", "1" if member.in_call else "0"),
+        ("Status", str(member.status)),
+        ("Paused", "1" if member.paused else "0"),
+        ("PausedReason", member.paused_reason),
+        ("Ringinuse", "1" if member.ringinuse else "0"),
+        ("Wrapuptime", str(member.wrapuptime)),
+    ]
+
+
+_QUEUE_CALLER_EVENTS = {"join": "QueueCallerJoin", "leave": "QueueCallerLeave", "abandon": "QueueCallerAbandon"}
+_QUEUE_AGENT_EVENTS = {"called": "AgentCalled", "connect": "AgentConnect", "ringnoanswer": "AgentRingNoAnswer",
+                       "complete": "AgentComplete"}
+_QUEUE_MEMBER_EVENTS = {"added": "QueueMemberAdded", "removed": "QueueMemberRemoved", "pause": "QueueMemberPause",
+                        "status": "QueueMemberStatus"}
+
+
+def _queue_event(model_event: ev.QueueCallerChanged | ev.QueueAgentChanged | ev.QueueMemberChanged,
+                 linked: Linked) -> Rendered:
+    """app_queue's events, `Privilege: agent,all`, fields as recorded (ami_login_and_queue_call, ami_abandon,
+    ami_ringnoanswer)."""
+    agent = EventFlag.AGENT
+    if isinstance(model_event, ev.QueueMemberChanged):
+        name = _QUEUE_MEMBER_EVENTS[model_event.kind]
+        return [(event(name, agent, member_block(model_event.member)), agent)]
+    if isinstance(model_event, ev.QueueCallerChanged):
+        fields = [*channel_block(model_event.channel, linked(model_event.channel)), ("Queue", model_event.queue),
+                  ("Position", str(model_event.position))]
+        if model_event.kind == "abandon":
+            fields += [("OriginalPosition", str(model_event.original_position)),
+                       ("HoldTime", str(model_event.hold_time))]
+        else:
+            fields.append(("Count", str(model_event.count)))
+        return [(event(_QUEUE_CALLER_EVENTS[model_event.kind], agent, fields), agent)]
+    caller, leg, member = model_event.caller, model_event.leg, model_event.member
+    fields = [*channel_block(caller, linked(caller)), *channel_block(leg, linked(leg), "Dest"),
+              ("Queue", member.queue), ("Interface", member.interface), ("MemberName", member.member_name)]
+    if model_event.kind == "connect":
+        fields += [("HoldTime", str(model_event.hold_time)), ("RingTime", str(model_event.ring_time))]
+    elif model_event.kind == "ringnoanswer":
+        fields.append(("RingTime", str(model_event.ring_time)))
+    elif model_event.kind == "complete":
+        fields += [("HoldTime", str(model_event.hold_time)), ("TalkTime", str(model_event.talk_time)),
+                   ("Reason", model_event.reason)]
+    return [(event(_QUEUE_AGENT_EVENTS[model_event.kind], agent, fields), agent)]
 
 
 def _tech(tech_cause: int | None) -> list[Header]:
@@ -130,5 +190,7 @@ def render(model_event: ev.ModelEvent, linked: Linked) -> Rendered:
             return [(event("PeerStatus", EventFlag.SYSTEM, fields), EventFlag.SYSTEM)]
         case ev.DeviceStateChanged(device, state):
             return [(event("DeviceStateChange", call, [("Device", device), ("State", state)]), call)]
+        case ev.QueueCallerChanged() | ev.QueueAgentChanged() | ev.QueueMemberChanged():
+            return _queue_event(model_event, linked)
         case _:
             return []

@@ -242,13 +242,19 @@ async def snoop(request: web.Request) -> web.StreamResponse:
 
 
 async def continue_in_dialplan(request: web.Request) -> web.StreamResponse:
-    """Back to the dialplan: StasisEnd, then the world's dialplan (NOTES 16). Labels are not simulated."""
+    """Back to the dialplan: StasisEnd, then the world's dialplan (NOTES 16). A label supersedes the priority
+    (channels.json); one the world does not know for the context is 404 (ari_continue_redirect t=13.397)."""
     model, channel = _stasis(request)
     values = await params(request)
-    if text(values, "label"):
-        raise not_found("Requested label can not be found")
     context = text(values, "context") or channel.dialplan.context
     exten = text(values, "extension") or channel.dialplan.exten
+    label = text(values, "label")
+    if label:
+        step = model.world.labels.get((context, label))
+        if step is None:
+            raise not_found("Requested label can not be found")
+        redirects.continue_to_label(model, channel, context, exten, step)
+        return http.no_content()
     priority = int(number(values, "priority", channel.dialplan.priority + 1))
     redirects.continue_in_dialplan(model, channel, context, exten, priority)
     return http.no_content()

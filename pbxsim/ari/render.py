@@ -205,6 +205,8 @@ def recipients(event: ev.ModelEvent) -> list[str]:
             return _target_apps(recording.target)
         case ev.MusicOnHold() | ev.MixMonitorChanged():
             return []
+        case ev.QueueCallerChanged() | ev.QueueAgentChanged() | ev.QueueMemberChanged():
+            return []  # app_queue reports on AMI only
         case ev.ContactStatusChanged() | ev.PeerStatusChanged() | ev.EndpointStateChanged() | ev.DeviceStateChanged():
             return []  # routed by subscription in pbxsim.ari.devices
         case _:

@@ -6,7 +6,7 @@ into the dialplan (`run_extension`). pbxsim executes no dialplan, but knows two 
 * `World.amd_extensions[(context, exten)] = AmdExtension(app, fallback_queue)`: what dialplans/outbound.conf
   [outbound-amd] and the lab's [amd-test] run - `NoOp`, `AMD()`, `NoOp`, `Stasis(app,amd,${AMDSTATUS},
   ${AMDCAUSE})`, then on STASISSTATUS=FAILED either `Hangup()` or (outbound.conf) a person to
-  `Queue(<fallback_queue>)` with music on hold and a machine hung up on.
+  `Queue(<fallback_queue>)` (app_queue: music on hold, its members rung) and a machine hung up on.
 
 What AMD() concludes is the far end's business: `FarEnd.amd`, an `AmdVerdict` (AMDSTATUS, AMDCAUSE and the
 seconds from answer to the result). Recorded on Asterisk 22.10.1 with the sample amd.conf (NOTES AMD 7;
@@ -109,7 +109,7 @@ def _detected(model: CallModel, channel: Channel, extension: AmdExtension, verdi
         return
     model.world.fallbacks.append(Fallback(channel.id, extension.app, tuple(args), model.now(), "Queue"))
     channel.dialplan = Dialplan(context, exten, 7, "Queue", f"{extension.fallback_queue},,,,120")
-    model.media.moh_start(channel, "default")
+    model.world.run_app(channel, "Queue", channel.dialplan.app_data)
 
 
 def _far_end_left(model: CallModel, channel: Channel) -> None:

@@ -13,6 +13,7 @@ Sub-systems live in their own modules and hold a reference back to the model:
     media.Media           playbacks, MOH, silence, ringing and the per-channel `hearing` timeline
     recording.Recordings  live and stored recordings (real WAV files)
     world.World           endpoints, far ends and inbound callers (the test-facing hooks)
+    queues.AppQueue       app_queue: queue members (AMI QueueAdd...) and callers rung through to them
 
 Hangup sequences copy the recordings (transcripts/ari_stasis_flow, ari_ws_reconnect (+ .side_ami),
 ari_outbound_outcomes, ari_amd): an ARI DELETE shows `ChannelHangupRequest {"cause":32,"soft":true}` whatever
@@ -96,6 +97,7 @@ class CallModel:
         # Imported here: these modules import CallModel for typing only, and this keeps the import graph flat.
         from pbxsim.model.devices import DeviceBook
         from pbxsim.model.media import Media
+        from pbxsim.model.queues import AppQueue
         from pbxsim.model.recording import Recordings
         from pbxsim.model.world import World
 
@@ -111,6 +113,7 @@ class CallModel:
         self.recordings = Recordings(self, recordings_dir)
         self.world = World(self)
         self.devices = DeviceBook(self)  # registrations and device states (issue 4 item 1)
+        self.queues = AppQueue(self)  # app_queue: members over AMI, callers of Queue() rung through to them
 
     # ----------------------------------------------------------------------- plumbing
 
@@ -298,6 +301,7 @@ class CallModel:
         for snoop in list(channel.snoops):
             self.hangup(snoop)
         self.media.channel_gone(channel)
+        self.queues.channel_gone(channel)  # after its music stopped, before it leaves a queue call's bridge
         self.recordings.target_gone(channel)
         if channel.bridge is not None:
             from pbxsim.model.bridging import leave

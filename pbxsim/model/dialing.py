@@ -28,8 +28,8 @@ dialplan Stasis: an originate (AMI, usually) of Local/<exten>@<context> where th
 and the dial is answered when the app answers that half (;2 and ;1 Up, `Dial ANSWER`, the ;1 goes on to the
 originate's context). If Stasis() fails: with no fallback the ;2 half's dialplan ends (its PBX's soft 16),
 the ;1 is asked to hang up (16) and its dial ends NOANSWER, both die with 16 (t=3.858); with a fallback
-(`World.stasis_fallbacks`, [inbound]: Answer(), Queue(support)) the pair is answered and the ;2 half hears
-music on hold (t=13.059).
+(`World.stasis_fallbacks`, [inbound]: Answer(), Queue(support)) the pair is answered and the ;2 half joins the
+queue with music on hold (t=13.059; pbxsim.model.queues rings its members).
 
 create + dial: the channel enters Stasis at once (STASISSTATUS "", StasisStart state Down); `/dial` ->
 `Dial ""` with the dial string, then RINGING/ANSWER with an empty `dialstring`. Busy: HangupRequest
@@ -84,7 +84,8 @@ def parse_caller_id(text: str | None) -> Party:
     return Party("", text.strip())
 
 
-def _new_leg(model: CallModel, target: Target, channel_id: str | None, other_id: str | None, caller: Party) -> Channel:
+def new_leg(model: CallModel, target: Target, channel_id: str | None, other_id: str | None, caller: Party) -> Channel:
+    """The channel a dial creates for `target` (a Local pair's ;1 half); also app_queue's leg to a member."""
     if target.tech == "PJSIP":
         assert target.endpoint is not None
         name = model.sequence_name("PJSIP", f"PJSIP/{target.endpoint.resource}")
@@ -129,7 +130,7 @@ def originate(
     """Dial `endpoint`; once answered the channel enters Stasis(`app`, args) or, without an app, goes to the
     dialplan `location` (ARI context/extension/priority, AMI Context/Exten/Priority: pbxsim.model.amd)."""
     target = model.world.resolve(endpoint)
-    channel = _new_leg(model, target, channel_id, other_id, parse_caller_id(caller_id))
+    channel = new_leg(model, target, channel_id, other_id, parse_caller_id(caller_id))
     channel.dialstring = target.dialstring
     channel.originated_by_app = app is not None
     channel.on_answer = location if app is None else None
@@ -156,7 +157,7 @@ def create(
 ) -> Channel:
     target = model.world.resolve(endpoint)
     if target.tech == "PJSIP":
-        channel = _new_leg(model, target, channel_id, None, Party())
+        channel = new_leg(model, target, channel_id, None, Party())
     else:
         # Only the ;1 half exists until /dial (the recorded create shows no ;2 events).
         name = model.sequence_name("Local", f"Local/{target.exten}@{target.context}")
@@ -264,7 +265,7 @@ def _into_dialplan_stasis(
         half2.dialplan = Dialplan(target.context, target.exten, STASIS_PRIORITY + 1, *fallback)
         model.answer(half2)
         _answered(model, attempt)
-        model.media.moh_start(half2, "default")  # a queued caller hears music, never silence
+        model.world.run_app(half2, *fallback)
         return
     attempt.finish()
     half2.runs_dialplan = False  # its Hangup(): the PBX's soft request, here to keep the recorded order

@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pbxsim.model.objects import Bridge, Channel, ChannelState, LiveRecording, Playback
+from pbxsim.model.objects import Bridge, Channel, ChannelState, LiveRecording, Playback, QueueMember
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +200,41 @@ class MixMonitorChanged:
     state: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class QueueCallerChanged:
+    """AMI QueueCallerJoin / QueueCallerLeave / QueueCallerAbandon (app_queue, pbxsim.model.queues; no ARI event)."""
+
+    kind: str  # "join" | "leave" | "abandon"
+    channel: Channel
+    queue: str
+    position: int
+    count: int = 0  # join, leave: callers in the queue after the change
+    original_position: int = 0  # abandon
+    hold_time: int = 0  # abandon: seconds waited
+
+
+@dataclass(frozen=True, slots=True)
+class QueueAgentChanged:
+    """AMI AgentCalled / AgentConnect / AgentRingNoAnswer / AgentComplete: a caller (`caller`) and the member's leg."""
+
+    kind: str  # "called" | "connect" | "ringnoanswer" | "complete"
+    caller: Channel
+    leg: Channel
+    member: QueueMember
+    hold_time: int = 0  # connect, complete: seconds
+    ring_time: int = 0  # connect: seconds; ringnoanswer: milliseconds (NOTES AMI 7)
+    talk_time: int = 0  # complete: seconds
+    reason: str = ""  # complete: "agent" | "caller"
+
+
+@dataclass(frozen=True, slots=True)
+class QueueMemberChanged:
+    """AMI QueueMemberAdded / QueueMemberRemoved / QueueMemberPause / QueueMemberStatus."""
+
+    kind: str  # "added" | "removed" | "pause" | "status"
+    member: QueueMember
+
+
 ModelEvent = (
     ChannelCreated
     | ChannelStateChanged
@@ -226,6 +261,9 @@ ModelEvent = (
     | EndpointStateChanged
     | DeviceStateChanged
     | MixMonitorChanged
+    | QueueCallerChanged
+    | QueueAgentChanged
+    | QueueMemberChanged
 )
 
 Subscriber = Callable[[ModelEvent, float], None]

@@ -166,3 +166,26 @@ class LiveRecording:
     def target_uri(self) -> str:
         kind = "channel" if isinstance(self.target, Channel) else "bridge"
         return f"{kind}:{self.target.id}"
+
+
+@dataclass(slots=True, eq=False)
+class QueueMember:
+    """A member of an app_queue queue (pbxsim.model.queues), with the fields AMI prints for it (NOTES AMI 9)."""
+
+    queue: str
+    interface: str
+    member_name: str
+    state_interface: str
+    membership: str = "dynamic"
+    penalty: int = 0
+    calls_taken: int = 0
+    last_call: int = 0
+    last_pause: int = 0
+    login_time: int = 0
+    status: int = 0  # the state interface's device state as a number (1 not in use, 2 in use, 4 invalid...)
+    paused: bool = False
+    paused_reason: str = ""
+    ringinuse: bool = False
+    wrapuptime: int = 0
+    in_call: bool = False
+    ringing: bool = False  # a caller of its queue is ringing it now

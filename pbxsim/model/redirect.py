@@ -18,7 +18,8 @@ dialplan, both Up; the calling PJSIP leg is gone).
 extension running Stasis at a priority at or after the one continued to: StasisEnd immediately followed by
 StasisStart (t=13.400). Past that priority ("no parameters -> next priority", from-caller,200,3 is
 Hangup() on the lab box): StasisEnd, then the channel is hung up without further events to the app
-(t=13.904). Nonexistent context: the same (t=15.414; GET 2 s later 404).
+(t=13.904). Nonexistent context: the same (t=15.414; GET 2 s later 404). A label: 404 "Requested label can not
+be found" unless the world knows it for that context (`World.labels`; t=13.397), then `continue_to_label()`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pbxsim.model.objects import Channel, ChannelState, Dialplan, Party
-from pbxsim.model.world import Outcome
+from pbxsim.model.world import LabelledStep, Outcome
 
 if TYPE_CHECKING:
     from pbxsim.model.calls import CallModel
@@ -93,6 +94,19 @@ def _follow_302(model: CallModel, calling: Channel, user: str) -> None:
         model.later(far_end.ring, lambda: model.answer(half2), half2)
     elif far_end.outcome is not Outcome.NOANSWER:
         model.later(far_end.ring, lambda: model.far_end_hangup(half2, 17), half2)
+
+
+def continue_to_label(model: CallModel, channel: Channel, context: str, exten: str, step: LabelledStep) -> None:
+    """Continue at a label the world knows (`World.labels`): StasisEnd, the labelled Answer(), then its
+    application - for the shipped `inbound` label `fallback`, app_queue's Queue(fallback) (pbxsim.model.queues)."""
+    model.leave_stasis(channel)
+    channel.dialplan.context, channel.dialplan.exten, channel.dialplan.priority = context, exten, step.priority
+    channel.dialplan.app_name, channel.dialplan.app_data = "Answer", ""
+    channel.runs_dialplan = True
+    if channel.state is not ChannelState.UP:
+        model.answer(channel)
+    channel.dialplan.priority = step.priority + 1
+    model.world.run_app(channel, step.app, step.data)
 
 
 def continue_in_dialplan(model: CallModel, channel: Channel, context: str, exten: str, priority: int) -> None:

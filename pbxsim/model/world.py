@@ -26,7 +26,9 @@ Far ends without a definition ring until the originate times out.
 Inbound calls are placed as the recorded runs placed them: a Local pair whose ;2 half runs
 `Stasis(app,args...)` in state Ring (transcripts/ari_stasis_flow t=0.819, NOTES ARI 5). When the app is
 missing or inactive, Stasis fails (STASISSTATUS=FAILED) and the call takes the dialplan fallback
-(`Answer()`, `Queue(support)` in dialplans/; NOTES 12-13): recorded in `world.fallbacks`.
+(`Answer()`, `Queue(support)` in dialplans/; NOTES 12-13): recorded in `world.fallbacks`; a `Queue` there is
+app_queue (`run_app`, pbxsim.model.queues). An ARI continue may name a label of `World.labels` (the shipped
+[inbound] `fallback`, on the Answer() before Queue(fallback)).
 
 The little dialplan pbxsim knows, for originates and redirects into it: `dialplan_stasis[(context, exten)]`
 (runs `Stasis(app,args)`; an AMI Originate of Local/<exten>@<context> then places an inbound call exactly as
@@ -135,6 +137,16 @@ class Fallback:
     dialplan_app: str
 
 
+@dataclass(frozen=True)
+class LabelledStep:
+    """Where a label leads: it is on an Answer() at `priority`, followed by `app(data)` (the only shape the
+    shipped dialplans label)."""
+
+    priority: int
+    app: str
+    data: str
+
+
 class World:
     def __init__(self, model: CallModel) -> None:
         self.model = model
@@ -148,6 +160,11 @@ class World:
         # What such an extension does when Stasis() fails (STASISSTATUS=FAILED): (application, data) it goes on
         # to, e.g. ("Queue", "support") for [inbound]; absent: Hangup().
         self.stasis_fallbacks: dict[tuple[str, str], tuple[str, str]] = {}
+        # Priority labels an ARI continue may name, per context (any extension): (context, label) -> the labelled
+        # step. The shipped dialplans/inbound.conf: `n(fallback),Answer()`, then `Queue(fallback,,,,300)`.
+        self.labels: dict[tuple[str, str], LabelledStep] = {
+            ("inbound", "fallback"): LabelledStep(6, "Queue", "fallback,,,,300"),
+        }
         self.fallbacks: list[Fallback] = []
         self.dtmf_heard: list[tuple[str, str, float]] = []  # (channel id, digit, time) sent to far ends
         self._retired: OrderedDict[str, list[HearingSpan]] = OrderedDict()
@@ -252,8 +269,16 @@ class World:
             else:
                 inner.dialplan = Dialplan(context, exten, 3, *fallback)
                 model.answer(inner)
-                model.media.moh_start(inner, "default")  # a queued caller hears music, never silence
+                self.run_app(inner, *fallback)
         return inner
+
+    def run_app(self, channel: Channel, app: str, data: str) -> None:
+        """The dialplan application a fallback goes on to: `Queue` is app_queue (pbxsim.model.queues); anything
+        else holds the caller with music, never silence."""
+        if app == "Queue":
+            self.model.queues.join(channel, data)
+        else:
+            self.model.media.moh_start(channel, "default")
 
     def press(self, channel: Channel, digits: str, gap: float = 0.35, duration_ms: int = 100) -> None:
         """The caller presses keys: one ChannelDtmfReceived per digit, `gap` seconds apart (ari_stasis_flow:

@@ -6,8 +6,9 @@ window of T seconds has mean and variance rate*T.
 
 Each caller goes where the shipped dialplan sends a DID (dialplans/inbound.conf): `Stasis(<app>,inbound,
 <number>)` on the ;2 half of a Local pair, as the recorded runs placed calls. When the app is not active
-(no engine), Stasis fails and the caller takes the fallback, `Queue(fallback)` with music on hold, which is
-`World.place_inbound`'s business. Then the caller:
+(no engine), Stasis fails and the caller takes the fallback, `Queue(fallback)` with music on hold (rung
+through to a member's softphone if the engine left any: pbxsim.model.queues), which is `World.place_inbound`'s
+business. Then the caller:
 * presses its DTMF digits at their times (each entry drawn against its probability),
 * hangs up early, whatever happens, with probability `hangup_early` at the sampled time,
 * abandons when its patience runs out unless it is by then *connected*: in a mixing bridge with another
