@@ -45,7 +45,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,8 @@ from engine.clock import WallClock
 from engine.config import Settings, load_settings
 from engine.core.acd import CallEnqueued
 from engine.core.event_record import EventRecord, EventSource
+from engine.demo_team import log_in_when_reachable
+from engine.instrument import Probes
 from engine.pbx import ari_commands as cmd
 from engine.store.database import open_database
 
@@ -179,37 +181,27 @@ async def rest_rates(settings: Settings) -> tuple[float, float]:
         return sequential, done / (time.perf_counter() - started)
 
 
-def watch_originates(client: AriClient, observed: Observed) -> None:
-    """Wrap the engine's ARI client's `send` (on this instance only) to stamp each originate."""
-    send: Callable[[Any], Awaitable[Any]] = client.send
+def probes(observed: Observed) -> Probes:
+    """Through the engine's instrumentation hooks: each originate's send and answer, each enqueue's decision."""
 
-    async def stamped(command: Any) -> Any:
+    def call_of(command: object) -> str | None:
         if not isinstance(command, cmd.OriginateChannel):
-            return await send(command)
-        call_id = (command.variables or {}).get("CALLHIVE_CALL", "")
-        observed.originate_sent.setdefault(call_id, time.time())
-        try:
-            return await send(command)
-        finally:
+            return None
+        return (command.variables or {}).get("CALLHIVE_CALL", "")
+
+    def requested(command: object) -> None:
+        if (call_id := call_of(command)) is not None:
+            observed.originate_sent.setdefault(call_id, time.time())
+
+    def answered(command: object) -> None:
+        if (call_id := call_of(command)) is not None:
             observed.originate_done.setdefault(call_id, time.time())
 
-    setattr(client, "send", stamped)  # noqa: B010 - instance attribute, the class is untouched
+    def decided(event: object, _out: Sequence[object], seconds: float) -> None:
+        if isinstance(event, CallEnqueued):
+            observed.decisions.append(seconds)
 
-
-def time_decisions(acd: Any, observed: Observed) -> None:
-    """Wrap the ACD's `handle` (on this instance only) to time each CallEnqueued it routes."""
-    handle: Callable[..., Any] = acd.handle
-
-    def timed(event: Any, now: float) -> Any:
-        if not isinstance(event, CallEnqueued):
-            return handle(event, now)
-        started = time.perf_counter()
-        try:
-            return handle(event, now)
-        finally:
-            observed.decisions.append(time.perf_counter() - started)
-
-    setattr(acd, "handle", timed)  # noqa: B010 - instance attribute, the class is untouched
+    return Probes(decided=decided, requested=requested, answered=answered)
 
 
 async def start_pbxsim(settings: Settings, stderr: Any, *, module: str = "pbxsim",
@@ -274,7 +266,8 @@ async def run(folder: Path) -> None:
                 )
                 child, me = psutil.Process(int(ready["pid"])), psutil.Process()
                 pg = postgres_processes(settings.paths.data_dir / "pg")
-                engine = Engine(settings, center, db, WallClock(), login_when_reachable=True)
+                engine = Engine(settings, center, db, WallClock(), acd_hooks=[log_in_when_reachable],
+                                probes=probes(observed))
                 subscription = engine.stream.subscribe(limit=10_000_000)
                 stop = asyncio.Event()
 
@@ -295,9 +288,6 @@ async def run(folder: Path) -> None:
                         if engine.acd is not None or engine_task.done():
                             break
                         await asyncio.sleep(0.02)
-                    if engine.acd is not None:
-                        watch_originates(engine.acd._ari, observed)
-                        time_decisions(engine.acd.acd, observed)
                     await at(REST_AT)
                     sequential, concurrent = await rest_rates(settings)
                     observed.window = (t0 + ARRIVALS[0], t0 + ARRIVALS[1])

@@ -61,15 +61,15 @@ from bench.routing_probes import (
     count_warnings,
     lag_probe,
     print_window,
+    probes,
     watch_collections,
-    watch_enqueues,
-    watch_originates,
     watch_stream,
 )
 from engine.app import Engine
 from engine.center_config import load_center_config
 from engine.clock import WallClock
 from engine.config import Settings, load_settings
+from engine.demo_team import log_in_when_reachable
 from engine.routing.runtime import AcdRuntime
 from engine.store.database import open_database
 
@@ -244,7 +244,8 @@ async def run_session(folder: Path, plan: Plan, settings: Settings, profiler: cP
             )
             child, me = psutil.Process(int(ready["pid"])), psutil.Process()
             pg = postgres_processes(settings.paths.data_dir / "pg")[:1]  # the server; its backends come and go
-            engine = WatchedEngine(settings, center, db, WallClock(), login_when_reachable=True)
+            engine = WatchedEngine(settings, center, db, WallClock(), acd_hooks=[log_in_when_reachable],
+                                   probes=probes(session.stamps))
             watch_stream(engine.stream, session.stamps)
             watching.enter_context(count_warnings(session.stamps))
             stop = asyncio.Event()
@@ -255,8 +256,6 @@ async def run_session(folder: Path, plan: Plan, settings: Settings, profiler: cP
                 ready_task.cancel()
                 if engine.acd is None:
                     raise RuntimeError("the engine stopped before its ACD was up")
-                watch_enqueues(engine.acd.acd, session.stamps)
-                watch_originates(engine.acd._ari, session.stamps)
                 tasks.create_task(lag_probe(session.stamps, t0 + plan.end), name="lag-probe")
                 watching.enter_context(watch_collections(session.stamps))
                 for offset in sorted(starts | ends):

@@ -1,8 +1,8 @@
 """What the routing bench measures inside the engine's process, and how it turns all stamps into figures.
 
-The hooks wrap attributes of this run's instances only (the event stream's `publish`, the ACD's `handle`,
-the ARI client's `send`); the engine's classes are untouched. Every stamp is `time.time()` (CLOCK_REALTIME,
-shared with pbxsim's process, whose stamps come from bench.pbxsim_stamped).
+The engine is watched through its public instrumentation hooks (engine/instrument.py `Probes`: each ACD
+decision, each PBX request; `EventStream.watch`: each published record), nothing patched. Every stamp is
+`time.time()` (CLOCK_REALTIME, shared with pbxsim's process, whose stamps come from bench.pbxsim_stamped).
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ import gc
 import logging
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from bench.engine_on_pbxsim import percentile
-from engine.adapters.ari import AriClient
-from engine.core.acd import Acd, CallEnqueued, OriginateAgentLeg
-from engine.core.event_record import EventSource
+from engine.core.acd import CallEnqueued, OriginateAgentLeg
+from engine.core.event_record import EventRecord, EventSource
+from engine.instrument import Probes
 from engine.pbx import ari_commands as cmd
 from engine.runtime import EventStream
 
@@ -43,46 +43,33 @@ class EngineStamps:
 
 
 def watch_stream(stream: EventStream, stamps: EngineStamps) -> None:
-    publish: Callable[..., Any] = stream.publish
-
-    def stamped(source: EventSource, type_: str, **fields: Any) -> Any:
-        record = publish(source, type_, **fields)
-        stamps.published[f"{source.value}:{type_}"] += 1
-        if type_ == "StasisStart" and source is EventSource.ARI and record.leg_id:
+    def seen(record: EventRecord) -> None:
+        stamps.published[f"{record.source.value}:{record.type}"] += 1
+        if record.type == "StasisStart" and record.source is EventSource.ARI and record.leg_id:
             stamps.stasis.setdefault(record.leg_id, record.received_at)
-        return record
 
-    setattr(stream, "publish", stamped)  # noqa: B010 - instance attribute, the class is untouched
+    stream.watch(seen)
 
 
-def watch_enqueues(acd: Acd, stamps: EngineStamps) -> None:
-    handle: Callable[..., Any] = acd.handle
+def probes(stamps: EngineStamps) -> Probes:
+    """Each enqueue's decision (when it was taken, how long it took, whether it rang an agent at once) and
+    each PBX request (the time an agent leg's originate was handed to the ARI client)."""
 
-    def timed(event: Any, now: float) -> Any:
+    def decided(event: object, out: Sequence[object], seconds: float) -> None:
         if not isinstance(event, CallEnqueued):
-            return handle(event, now)
-        entered, started = time.time(), time.perf_counter()
-        out = handle(event, now)
-        stamps.decision.setdefault(event.call_id, time.perf_counter() - started)
-        stamps.enqueued.setdefault(event.call_id, entered)
+            return
+        stamps.decision.setdefault(event.call_id, seconds)
+        stamps.enqueued.setdefault(event.call_id, time.time() - seconds)
         stamps.caller_leg.setdefault(event.call_id, event.caller_leg)
         if any(isinstance(c, OriginateAgentLeg) and c.call_id == event.call_id for c in out):
             stamps.offered_at_enqueue.add(event.call_id)
-        return out
 
-    setattr(acd, "handle", timed)  # noqa: B010
-
-
-def watch_originates(client: AriClient, stamps: EngineStamps) -> None:
-    send: Callable[[Any], Awaitable[Any]] = client.send
-
-    async def stamped(command: Any) -> Any:
+    def requested(command: object) -> None:
         stamps.requests[type(command).__name__] += 1
         if isinstance(command, cmd.OriginateChannel) and command.channel_id:
             stamps.sent.setdefault(command.channel_id, time.time())
-        return await send(command)
 
-    setattr(client, "send", stamped)  # noqa: B010
+    return Probes(decided=decided, requested=requested)
 
 
 @contextlib.contextmanager

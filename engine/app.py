@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterable, Callable, Coroutine
+from collections.abc import AsyncIterable, Callable, Coroutine, Sequence
 from typing import Any
 
 from engine.center_config import CenterConfig
@@ -25,6 +25,7 @@ from engine.core.event_record import EventRecord
 from engine.core.records import CallRecords
 from engine.health import health, writer_check
 from engine.http.server import create_http_app, serve_http
+from engine.instrument import Probes
 from engine.pbx_link import PbxLink
 from engine.routing.fallback_queue import FallbackQueue
 from engine.routing.runtime import AcdRuntime
@@ -53,12 +54,15 @@ class _Feed:
 class Engine:
     def __init__(
         self, settings: Settings, center: CenterConfig, db: Database, clock: RuntimeClock, *,
-        login_when_reachable: bool = False, companion: Callable[[AcdRuntime], Coroutine[Any, Any, None]] | None = None,
+        companion: Callable[[AcdRuntime], Coroutine[Any, Any, None]] | None = None,
+        acd_hooks: Sequence[Callable[[AcdRuntime], None]] = (), probes: Probes | None = None,
     ) -> None:
         self.settings = settings
         self.center = center
         self.acd: AcdRuntime | None = None
-        self.login_when_reachable = login_when_reachable
+        # Called with the ACD runtime once it exists, before the PBX links start (the demo's login policy).
+        self.acd_hooks = tuple(acd_hooks)
+        self.probes = probes
         # Runs beside the ACD until the engine stops (the demo's simulated team taking breaks).
         self.companion = companion
         self.db = db
@@ -67,7 +71,7 @@ class Engine:
         self.writer = EventWriter(db.pool, records=self.records, capacity=settings.database.writer_capacity)
         # The dialplan's fallback queue follows the agents' statuses, read from the stream (fallback_queue.py).
         self.fallback_queue = FallbackQueue({agent.agent_id: agent.endpoint for agent in center.agents})
-        self.stream = EventStream(clock, self.fallback_queue.tap(self.writer))
+        self.stream = EventStream(clock, self.writer)
         self.started_at = clock.now()
         self.url: str | None = None
 
@@ -105,7 +109,9 @@ class Engine:
         http_app = create_http_app(self.status, _Feed(self), self.db.pool, lambda: self.acd)
         async with serve_http(http_app, self.settings.http.host, self.settings.http.port) as url:
             self.url = url
-            self.stream.publish_fact(facts.EngineStarted(self.settings.ari.app, url, self.settings.source))
+            started = self.stream.publish_fact(facts.EngineStarted(self.settings.ari.app, url, self.settings.source))
+            # Say the engine is up only once its start is stored: whoever then reads the stream sees it.
+            await self.writer.wait_stored(started.seq)
             log.info("engine running", extra={"fields": {"http": url, "app": self.settings.ari.app}})
             if on_listening is not None:
                 on_listening(url)
@@ -114,12 +120,15 @@ class Engine:
             self.fallback_queue.restore((s.agent_id, AgentStatus(s.status), s.reason)
                                         for s in await last_agent_statuses(self.db.pool))
             self.acd = AcdRuntime(self.center, self.settings.ari.app, self.clock, self.stream, link.ari,
-                                  self.settings.center.timezone, login_when_reachable=self.login_when_reachable,
+                                  self.settings.center.timezone, probes=self.probes,
                                   restored_statuses=await last_agent_statuses(self.db.pool),
                                   history=await facts_since(self.db.pool, start_of_day(
                                       self.clock.now(), self.settings.center.timezone)))
             # A full event writer sends new callers to the dialplan's fallback queue (fallback_queue.py).
-            self.acd.divert_new_callers = lambda: self.writer.pressure is Pressure.FULL
+            self.acd.inbound.divert_new_callers = lambda: self.writer.pressure is Pressure.FULL
+            self.acd.fact_listeners.append(self.fallback_queue.on_fact)
+            for hook in self.acd_hooks:
+                hook(self.acd)
             # What exists now (modules, configuration, agents) lives as long as the engine: out of the collector's
             # full passes, which otherwise stop the loop for tens of ms each (bench.routing_latency).
             gc.collect()

@@ -13,7 +13,7 @@ from engine.app import Engine
 from engine.center_config import load_center_config
 from engine.clock import WallClock
 from engine.config import Settings
-from engine.demo_team import run_breaks
+from engine.demo_team import log_in_when_reachable, run_breaks
 from engine.errors import CallhiveError
 from engine.pbxsim_process import run_pbxsim
 from engine.store.applock import hold_app_lock
@@ -54,7 +54,7 @@ async def demo(settings: Settings, duration: float | None, scenario: Path | None
         async with open_database(settings) as db, hold_app_lock(db.dsn, settings.ari.app):
             # The simulated agents log in as soon as their softphone is reachable, and take breaks now and then.
             clock = WallClock()
-            engine = Engine(settings, center, db, clock, login_when_reachable=True,
+            engine = Engine(settings, center, db, clock, acd_hooks=[log_in_when_reachable],
                             companion=lambda acd: run_breaks(acd, clock, seed=20261124))
 
             def announce(url: str) -> None:

@@ -1,6 +1,8 @@
-"""The demo's simulated team takes breaks, as a real one does: now and then an available agent who is not
-on a call goes on break (coffee, training, lunch) and comes back ready some minutes later. Never more than
-a fifth of the team at once, so the queues stay staffed. Seeded: the same seed gives the same day.
+"""The demo's simulated team: nobody sits at its softphones, so they log in once their phone is reachable
+(`log_in_when_reachable`, a policy of the demo, not of the engine), and they take breaks as a real team does:
+now and then an available agent who is not on a call goes on break (coffee, training, lunch) and comes back
+ready some minutes later. Never more than a fifth of the team at once, so the queues stay staffed. Seeded: the
+same seed gives the same day.
 
 `BreakPlanner` decides (pure, driven by the times it is given); `run_breaks` applies its decisions to the
 engine's ACD through the same requests the API makes.
@@ -15,12 +17,25 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from engine.clock import RuntimeClock
-from engine.core.agent_fsm import IllegalTransition, StatusTrigger
+from engine.core.agent_fsm import AgentStatus, IllegalTransition, StatusTrigger
+from engine.core.facts import AgentReachable, Fact
 from engine.routing.runtime import AcdRuntime
 
 log = logging.getLogger(__name__)
 
 REASONS = ("coffee", "training", "lunch")
+
+
+def log_in_when_reachable(acd: AcdRuntime) -> None:
+    """From now on, an agent whose softphone becomes reachable while logged out is logged in."""
+
+    def on_fact(fact: Fact) -> None:
+        if isinstance(fact, AgentReachable):
+            agent = acd.acd.roster.agent(fact.agent_id)
+            if agent.presence.status is AgentStatus.LOGGED_OUT:
+                acd.request(fact.agent_id, StatusTrigger.LOGIN)
+
+    acd.fact_listeners.append(on_fact)
 CHECK_EVERY_S = 15.0
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol
 
 from engine.core.clock import Clock
@@ -66,6 +66,7 @@ class EventStream:
         self._sink = sink
         self._seq = last_seq
         self._subscribers: list[Subscription] = []
+        self._watchers: list[Callable[[EventRecord], None]] = []
 
     @property
     def last_seq(self) -> int:
@@ -105,6 +106,8 @@ class EventStream:
         self._sink.submit(record)
         for subscriber in list(self._subscribers):
             subscriber._offer(record)
+        for watcher in self._watchers:
+            watcher(record)
         return record
 
     def publish_fact(self, fact: Fact) -> EventRecord:
@@ -114,7 +117,14 @@ class EventStream:
         self._sink.submit(record)
         for subscriber in list(self._subscribers):
             subscriber._offer(record)
+        for watcher in self._watchers:
+            watcher(record)
         return record
+
+    def watch(self, watcher: Callable[[EventRecord], None]) -> None:
+        """Call `watcher` with each record as it is published, synchronously (an instrumentation hook: it
+        must be quick, and it sees what a subscriber would, without a queue)."""
+        self._watchers.append(watcher)
 
     def subscribe(self, limit: int = 1000) -> Subscription:
         subscription = Subscription(self, limit)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from engine.config import load_settings
 from engine.core.acd import ContactObserved
 from engine.core.agent_fsm import StatusTrigger
 from engine.core.event_record import EventRecord
+from engine.instrument import Probes
 from engine.routing.runtime import AcdRuntime
 from engine.runtime import Subscription
 from engine.store.database import open_database
@@ -290,8 +291,11 @@ class Rig:
 
 @contextlib.asynccontextmanager
 async def open_rig(database_url: str, tmp_path: Path, center_yaml: str,
-                   clock: ManualClock | None = None, settings_env: dict[str, str] | None = None) -> AsyncIterator[Rig]:
-    """`settings_env`: more CALLHIVE_* settings for the engine (e.g. CALLHIVE_DATABASE_WRITER_CAPACITY)."""
+                   clock: ManualClock | None = None, settings_env: dict[str, str] | None = None,
+                   acd_hooks: Sequence[Callable[[AcdRuntime], None]] = (),
+                   probes: Probes | None = None) -> AsyncIterator[Rig]:
+    """`settings_env`: more CALLHIVE_* settings for the engine (e.g. CALLHIVE_DATABASE_WRITER_CAPACITY);
+    `acd_hooks` and `probes` go to the engine as they are."""
     clock = clock if clock is not None else ManualClock()
     center_file = tmp_path / "center.yaml"
     center_file.write_text(center_yaml)
@@ -305,7 +309,7 @@ async def open_rig(database_url: str, tmp_path: Path, center_yaml: str,
             "CALLHIVE_ARI_PASSWORD": "ari-pw-1", "CALLHIVE_CENTER_TIMEZONE": CENTER_TIMEZONE, **(settings_env or {}),
         })
         async with open_database(settings) as db:
-            engine = Engine(settings, load_center_config(center_file), db, clock)
+            engine = Engine(settings, load_center_config(center_file), db, clock, acd_hooks=acd_hooks, probes=probes)
             log = EventLog(engine.stream.subscribe(limit=100_000))
             rig = Rig(sim, engine, clock, log, database_url)
             log_task = asyncio.create_task(log.run(), name="rig-event-log")

@@ -53,19 +53,19 @@ class FactSpec:
     upgrades: Mapping[int, Upgrade]  # from version n to n + 1
 
 
-_BY_NAME: dict[str, FactSpec] = {}
-_BY_TYPE: dict[type[Any], FactSpec] = {}
+class FactRegistry:
+    """Fact types by stored name and by class. The engine's facts are in `REGISTRY`; a test may make its own."""
 
+    def __init__(self) -> None:
+        self._by_name: dict[str, FactSpec] = {}
+        self._by_type: dict[type[Any], FactSpec] = {}
 
-def fact(version: int = 1, upgrades: Mapping[int, Upgrade] | None = None) -> Callable[[type[T]], type[T]]:
-    """Register a frozen dataclass as a fact stored under its class name at schema `version`."""
-
-    def register(cls: type[T]) -> type[T]:
+    def register(self, cls: type[Any], version: int = 1, upgrades: Mapping[int, Upgrade] | None = None) -> None:
         name = cls.__name__
-        if name in _BY_NAME:
+        if name in self._by_name:
             raise ValueError(f"fact {name} is registered twice")
         hints = typing.get_type_hints(cls)
-        names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+        names = [f.name for f in dataclasses.fields(cls)]
         spec = FactSpec(
             cls, name, version,
             columns=tuple(n for n in names if n in COLUMNS),
@@ -73,8 +73,61 @@ def fact(version: int = 1, upgrades: Mapping[int, Upgrade] | None = None) -> Cal
             converters={n: _converter(hints[n]) for n in names if n not in COLUMNS},
             upgrades=dict(upgrades or {}),
         )
-        _BY_NAME[name] = spec
-        _BY_TYPE[cls] = spec
+        self._by_name[name] = spec
+        self._by_type[cls] = spec
+
+    def name_of(self, fact_type: type[Any]) -> str:
+        return self._by_type[fact_type].name
+
+    def is_fact(self, value: object) -> bool:
+        return type(value) in self._by_type
+
+    def registered(self) -> Mapping[str, FactSpec]:
+        return dict(self._by_name)
+
+    def encode(self, value: object) -> Encoded:
+        spec = self._by_type[type(value)]
+        get = value.__getattribute__
+        ids = {column: get(column) for column in spec.columns}
+        return Encoded(spec.name, spec.version, ids.get("call_id"), ids.get("leg_id"), ids.get("agent_id"),
+                       ids.get("queue"), {name: _plain(get(name)) for name in spec.body_fields})
+
+    def decode(self, name: str, version: int, columns: Mapping[str, str | None],
+               body: Mapping[str, Any]) -> object | None:
+        """The fact a stored row holds; None for a name that is not a fact (a wire event, an unknown kind).
+        Raises FactDecodeError for a row of a known type that does not fit it."""
+        spec = self._by_name.get(name)
+        if spec is None:
+            return None
+        data = dict(body)
+        for step in range(version, spec.version):
+            upgrade = spec.upgrades.get(step)
+            if upgrade is None:
+                raise FactDecodeError(f"{name}: no upgrade from schema version {step}")
+            data = upgrade(data)
+        values: dict[str, Any] = {column: columns.get(column) for column in spec.columns}
+        for field_name in spec.body_fields:
+            if field_name in data:
+                try:
+                    values[field_name] = spec.converters[field_name](data[field_name])
+                except (TypeError, ValueError) as exc:
+                    raise FactDecodeError(f"{name}.{field_name}: {exc}") from None
+        try:
+            made: object = spec.cls(**values)
+        except TypeError as exc:
+            raise FactDecodeError(f"{name}: {exc}") from None
+        return made
+
+
+REGISTRY = FactRegistry()
+
+
+def fact(version: int = 1, upgrades: Mapping[int, Upgrade] | None = None,
+         registry: FactRegistry = REGISTRY) -> Callable[[type[T]], type[T]]:
+    """Register a frozen dataclass as a fact stored under its class name at schema `version`."""
+
+    def register(cls: type[T]) -> type[T]:
+        registry.register(cls, version, upgrades)
         return cls
 
     return register
@@ -100,23 +153,19 @@ def _same(value: Any) -> Any:
 
 
 def name_of(fact_type: type[Any]) -> str:
-    return _BY_TYPE[fact_type].name
+    return REGISTRY.name_of(fact_type)
 
 
 def is_fact(value: object) -> bool:
-    return type(value) in _BY_TYPE
+    return REGISTRY.is_fact(value)
 
 
 def registered() -> Mapping[str, FactSpec]:
-    return dict(_BY_NAME)
+    return REGISTRY.registered()
 
 
 def encode(value: object) -> Encoded:
-    spec = _BY_TYPE[type(value)]
-    get = value.__getattribute__
-    ids = {column: get(column) for column in spec.columns}
-    return Encoded(spec.name, spec.version, ids.get("call_id"), ids.get("leg_id"), ids.get("agent_id"),
-                   ids.get("queue"), {name: _plain(get(name)) for name in spec.body_fields})
+    return REGISTRY.encode(value)
 
 
 def _plain(value: Any) -> Any:
@@ -127,26 +176,4 @@ def _plain(value: Any) -> Any:
 
 
 def decode(name: str, version: int, columns: Mapping[str, str | None], body: Mapping[str, Any]) -> object | None:
-    """The fact a stored row holds; None for a name that is not a fact (a wire event, an unknown kind).
-    Raises FactDecodeError for a row of a known type that does not fit it."""
-    spec = _BY_NAME.get(name)
-    if spec is None:
-        return None
-    data = dict(body)
-    for step in range(version, spec.version):
-        upgrade = spec.upgrades.get(step)
-        if upgrade is None:
-            raise FactDecodeError(f"{name}: no upgrade from schema version {step}")
-        data = upgrade(data)
-    values: dict[str, Any] = {column: columns.get(column) for column in spec.columns}
-    for field_name in spec.body_fields:
-        if field_name in data:
-            try:
-                values[field_name] = spec.converters[field_name](data[field_name])
-            except (TypeError, ValueError) as exc:
-                raise FactDecodeError(f"{name}.{field_name}: {exc}") from None
-    try:
-        made: object = spec.cls(**values)
-    except TypeError as exc:
-        raise FactDecodeError(f"{name}: {exc}") from None
-    return made
+    return REGISTRY.decode(name, version, columns, body)

@@ -34,8 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine.core.agent_fsm import AgentStatus
-from engine.core.event_record import EventRecord
-from engine.core.facts import AgentStatusChanged
+from engine.core.facts import AgentStatusChanged, Fact
 from engine.pbx import ari_commands as ari
 from engine.pbx.ami_commands import (
     ActionOk,
@@ -48,7 +47,6 @@ from engine.pbx.ami_commands import (
     QueueStatus,
 )
 from engine.pbx.ami_events import QueueMemberSnapshot
-from engine.runtime import RecordSink
 
 if TYPE_CHECKING:
     from engine.adapters.ami import AmiClient
@@ -145,19 +143,6 @@ def reconcile(wanted: Mapping[str, tuple[str, Membership]], present: Iterable[Qu
 # --- keeping it in step over AMI -------------------------------------------------------------------------
 
 
-class _Tap:
-    """The stream's sink seen through the fallback queue: records go on to `sink`, status facts are read."""
-
-    def __init__(self, sink: RecordSink, queue: FallbackQueue) -> None:
-        self._sink = sink
-        self._queue = queue
-
-    def submit(self, record: EventRecord) -> None:
-        self._sink.submit(record)
-        if isinstance(fact := record.fact, AgentStatusChanged):
-            self._queue.agent_status_changed(fact.agent_id, fact.status, fact.reason)
-
-
 class FallbackQueue:
     """See the module docstring. `agents` maps each agent id to its endpoint (the member's Interface)."""
 
@@ -177,9 +162,10 @@ class FallbackQueue:
         self._client = link.ami
         link.ami_resyncs.append(self.resync)
 
-    def tap(self, sink: RecordSink) -> RecordSink:
-        """A sink for the engine's stream that passes every record to `sink` and reads agent status facts."""
-        return _Tap(sink, self)
+    def on_fact(self, fact: Fact) -> None:
+        """A fact listener of the ACD runtime: agents' status changes move the queue's members."""
+        if isinstance(fact, AgentStatusChanged):
+            self.agent_status_changed(fact.agent_id, fact.status, fact.reason)
 
     def restore(self, statuses: Iterable[tuple[str, AgentStatus, str | None]]) -> None:
         """The statuses a restarted engine starts from (agent id, status, reason); sent by the next resync."""

@@ -112,6 +112,8 @@ class EventWriter:
         self._recheck_at = self._limits.degraded_above + 1
         self._over = False
         self.written = 0
+        self.stored_seq = 0  # the seq of the last record stored
+        self._stored = asyncio.Event()  # set after each batch is stored, for `wait_stored`
         self.batches = 0
         self.record_rows = 0
         self.over_capacity = 0
@@ -137,6 +139,12 @@ class EventWriter:
         backlog = len(self._waiting) + self._in_flight
         if backlog >= self._recheck_at:
             self._update(backlog, submitted=True)
+
+    async def wait_stored(self, seq: int) -> None:
+        """Return once the record `seq` (and so every one before it) is stored."""
+        while self.stored_seq < seq:
+            self._stored.clear()
+            await self._stored.wait()
 
     def close(self) -> None:
         """Ask `run()` to finish once everything submitted until it returns is written."""
@@ -173,6 +181,8 @@ class EventWriter:
             if ops:
                 await apply_rows(conn, ops)
         self.written += len(batch)
+        self.stored_seq = batch[-1].seq
+        self._stored.set()
         self.batches += 1
         self.record_rows += len(ops)
 
