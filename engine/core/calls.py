@@ -46,14 +46,16 @@ class IdSource(Protocol):
 
 
 class RandomIds:
-    """Production ids: unique across restarts (a random tail) and, for calls, sortable by arrival (the time in
-    ms, then a counter: callers who arrive in the same millisecond are ordered by id in line)."""
+    """Production ids: unique across restarts (a counter, then a random mark drawn once per run) and, for calls,
+    sortable by arrival (the time in ms first: callers who arrive in the same millisecond are ordered by id in
+    line)."""
 
     def __init__(self) -> None:
         self._counter = itertools.count(1)
+        self._run = secrets.token_hex(3)
 
     def _tail(self) -> str:
-        return f"{next(self._counter):05x}{secrets.token_hex(2)}"
+        return f"{next(self._counter):05x}{self._run}"
 
     def call_id(self, now: float) -> CallId:
         return CallId(f"call-{int(now * 1000):011x}-{self._tail()}")
@@ -112,19 +114,20 @@ class _Call:
 class CallBook:
     def __init__(self, ids: IdSource) -> None:
         self._ids = ids
-        self._legs: dict[LegId, Leg] = {}
-        self._calls: dict[CallId, _Call] = {}
+        # Keyed by the plain string: the PBX's channel ids come in as str, and a lookup costs no conversion.
+        self._legs: dict[str, Leg] = {}
+        self._calls: dict[str, _Call] = {}
 
     # -- reading ------------------------------------------------------------------------------------------
     def leg(self, leg_id: str) -> Leg | None:
-        return self._legs.get(LegId(leg_id))
+        return self._legs.get(leg_id)
 
     def call_of(self, leg_id: str) -> CallId | None:
-        leg = self._legs.get(LegId(leg_id))
+        leg = self._legs.get(leg_id)
         return None if leg is None else leg.call_id
 
     def has_call(self, call_id: str) -> bool:
-        return CallId(call_id) in self._calls
+        return call_id in self._calls
 
     def legs_of(self, call_id: CallId) -> tuple[LegId, ...]:
         call = self._calls.get(call_id)
@@ -153,10 +156,12 @@ class CallBook:
     def add_leg(self, call_id: CallId, role: LegRole, stage: LegStage, *, leg_id: LegId | None = None,
                 agent_id: AgentId | None = None) -> Leg:
         """A new leg of the call; `leg_id` for a channel the PBX named (a caller), else one is minted."""
-        self.adopt_call(call_id)
+        call = self._calls.get(call_id)
+        if call is None:
+            call = self._calls[call_id] = _Call()
         leg = Leg(leg_id if leg_id is not None else self._ids.leg_id(call_id, role), call_id, role, stage, agent_id)
         self._legs[leg.leg_id] = leg
-        self._calls[call_id].legs.append(leg.leg_id)
+        call.legs.append(leg.leg_id)
         return leg
 
     def answered(self, leg_id: LegId) -> None:
@@ -166,7 +171,9 @@ class CallBook:
 
     def bridge(self, call_id: CallId) -> BridgeId:
         """The call's bridge, minted the first time it is asked for."""
-        call = self._calls.setdefault(call_id, _Call())
+        call = self._calls.get(call_id)
+        if call is None:
+            call = self._calls[call_id] = _Call()
         if call.bridge is None:
             call.bridge = self._ids.bridge_id(call_id)
         return call.bridge

@@ -35,7 +35,9 @@ up a moment ago) are expected on a real PBX and are ignored, except an answer, w
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from engine.core import facts
@@ -105,6 +107,11 @@ class Acd:
         self._zone = ZoneInfo(timezone)
         # The one owner of calls' legs and bridges, shared with the other features and read by the edge.
         self.book = book if book is not None else CallBook(ReadableIds())
+        self._follow_leg: dict[type[AcdEvent], Callable[[LegId], None]] = {
+            AgentLegAnswered: self.book.answered, CallbackLegAnswered: self.book.answered,
+            AgentLegFailed: self.book.drop_leg, CallbackLegFailed: self.book.drop_leg, LegHungUp: self.book.drop_leg,
+            AnnouncementEnded: self.book.playback_ended,
+        }
         self.queues = {q.name: q for q in queues}
         self.roster = Roster(agents, list(self.queues), {q.name: q.strategy for q in queues})
         self.agents = self.roster.agents
@@ -138,19 +145,13 @@ class Acd:
     def handle(self, event: AcdEvent, now: float) -> list[AcdCommand]:
         out: list[AcdCommand] = []
         self._handlers[type(event)](event, now, out)  # type: ignore[operator]
-        self._follow_leg(event)  # after: the handler still finds the call of a leg that just went
+        # What the PBX said of a leg, in the book, after the handler (it still finds the call of a leg that just
+        # went): answered legs are up, legs gone leave it, an announcement's end clears its playback.
+        follow = self._follow_leg.get(type(event))
+        if follow is not None:
+            follow(event.leg_id)  # type: ignore[union-attr]
         self._dispatch(now, out)
         return out
-
-    def _follow_leg(self, event: AcdEvent) -> None:
-        """What the PBX said of a leg, in the book: answered legs are up, legs gone leave it."""
-        book = self.book
-        if isinstance(event, AgentLegAnswered | CallbackLegAnswered):
-            book.answered(event.leg_id)
-        elif isinstance(event, AgentLegFailed | CallbackLegFailed | LegHungUp):
-            book.drop_leg(event.leg_id)
-        elif isinstance(event, AnnouncementEnded):
-            book.playback_ended(event.leg_id)
 
     def call(self, call_id: str) -> CallRecord:
         """The live call `call_id` (KeyError when the ACD holds no such call)."""
@@ -158,7 +159,8 @@ class Acd:
 
     def call_with_leg(self, leg_id: LegId) -> CallRecord | None:
         """The live call `leg_id` is now part of: its caller, its agent, its callback or an agent being offered."""
-        call = self.calls.get(self.book.call_of(leg_id) or CallId(""))
+        call_id = self.book.call_of(leg_id)
+        call = self.calls.get(call_id) if call_id is not None else None
         if call is None or (leg_id not in call.offers and leg_id not in (call.caller_leg, call.agent_leg,
                                                                           call.callback_leg)):
             return None
@@ -451,9 +453,9 @@ class Acd:
         agents = self.agents
         # The queue's free agents, best first by its strategy: the choice strategies.pick_agents makes among
         # every qualifying member, found without scoring them all.
-        chosen = [AgentId(agent_id) for agent_id in self.roster.free_in[queue.name].pick(
-            lambda agent_id: match_score(agents[AgentId(agent_id)].config.skills, needs),
-            self._rr_cursor.get(queue.name, -1))]
+        by_id = cast(Mapping[str, AgentRecord], agents)  # an AgentId is its string: no conversion per candidate
+        chosen = cast(tuple[AgentId, ...], self.roster.free_in[queue.name].pick(
+            lambda agent_id: match_score(by_id[agent_id].config.skills, needs), self._rr_cursor.get(queue.name, -1)))
         if not chosen:
             return
         call.taken_at_position = self.position(call)
