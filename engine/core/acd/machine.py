@@ -98,6 +98,7 @@ _IN_LINE = {CallPhase.WAITING, CallPhase.CALLBACK}
 # Phases in which a caller is on the line, waiting for an agent.
 _ON_HOLD = {CallPhase.WAITING, CallPhase.OFFERING}
 _TIMERS = ("max_wait", "relax", "announce", "callback_retry")
+_NO_CALL = CallId("")  # the key of no call: a leg the book does not have
 
 
 class Acd:
@@ -159,8 +160,7 @@ class Acd:
 
     def call_with_leg(self, leg_id: LegId) -> CallRecord | None:
         """The live call `leg_id` is now part of: its caller, its agent, its callback or an agent being offered."""
-        call_id = self.book.call_of(leg_id)
-        call = self.calls.get(call_id) if call_id is not None else None
+        call = self.calls.get(self.book.call_of(leg_id) or _NO_CALL)
         if call is None or (leg_id not in call.offers and leg_id not in (call.caller_leg, call.agent_leg,
                                                                           call.callback_leg)):
             return None
