@@ -28,7 +28,7 @@ _JSON = json.JSONDecoder()
 
 PAGE_SIZE = 20_000
 
-_PAGE = """
+PAGE_QUERY = """
 SELECT seq, extract(epoch FROM received_at)::float8 AS at, type, version, call_id, leg_id, agent_id, queue, body
 FROM events
 WHERE source = 'engine' AND seq > $1 AND seq <= $2
@@ -55,21 +55,16 @@ async def rebuild_read_model(pool: Any, setup: ReadModelSetup, *, up_to: int | N
     model = ReadModel(setup)
     applied = skipped = 0
     async with asyncio.TaskGroup() as reads:  # a failure while applying cancels the read ahead
-        page = reads.create_task(pool.fetch(_PAGE, 0, up_to, page_size))
+        page = reads.create_task(pool.fetch(PAGE_QUERY, 0, up_to, page_size))
         while True:
             rows = await page
             if len(rows) == page_size:
-                page = reads.create_task(pool.fetch(_PAGE, rows[-1]["seq"], up_to, page_size))
+                page = reads.create_task(pool.fetch(PAGE_QUERY, rows[-1]["seq"], up_to, page_size))
                 await asyncio.sleep(0)  # the next page's query goes out before this one is applied
             facts: list[Stamped] = []
             for row in rows:
                 try:
-                    # The registry's decoding, as facts.fact_of does it for a stored row; the row itself gives
-                    # the id columns.
-                    body, _end = _JSON.raw_decode(row["body"])
-                    if not isinstance(body, dict):
-                        raise FactDecodeError(f"{row['type']}: the body is no JSON object")
-                    fact = cast("Fact | None", decode(row["type"], row["version"], row, body))
+                    fact = fact_of_row(row)
                 except FactDecodeError as exc:
                     skipped += 1
                     log.warning("stored fact left out of the read model: %s", exc,
@@ -81,3 +76,12 @@ async def rebuild_read_model(pool: Any, setup: ReadModelSetup, *, up_to: int | N
             applied += len(facts)
             if len(rows) < page_size:
                 return Rebuilt(model, up_to, applied, skipped)
+
+
+def fact_of_row(row: Any) -> Fact | None:
+    """The fact a row of the rebuild's query holds, as facts.fact_of reads a stored record (the registry's
+    decoding; the row itself gives the id columns); None for a kind that is no fact. Raises FactDecodeError."""
+    body, _end = _JSON.raw_decode(row["body"])
+    if not isinstance(body, dict):
+        raise FactDecodeError(f"{row['type']}: the body is no JSON object")
+    return cast("Fact | None", decode(row["type"], row["version"], row, body))

@@ -7,8 +7,9 @@ The call an agent is on is the ACD's `AgentRecord.call_id`: set when the agent i
 state change names it) or for a callback (CallbackDialed: the reservation comes before the call is named),
 kept while ringing and on the call, cleared when the reservation ends and when the call ends (idle, wrap-up).
 
-A phone is unreachable after AgentUnreachable, after an offer failed because it was (AgentMissed: unreachable,
-no contact) and when its device went UNAVAILABLE; reachable again after AgentReachable.
+A phone is unreachable after AgentUnreachable (said too when its device goes UNAVAILABLE; in a stream written
+before the engine said so, an AgentDeviceFree to UNAVAILABLE tells it) and after an offer failed because it
+was (AgentMissed: unreachable, no contact: the ACD records no more); reachable again after AgentReachable.
 
 A restarted engine (EngineStarted) knows nothing of what agents are doing until the PBX tells it: every
 agent is idle since 0, unreachable, with a free phone and no call; the status stays as last recorded (the
