@@ -93,7 +93,7 @@ class EventStream:
         self._seq += 1
         record = EventRecord(
             seq=self._seq,
-            received_at=self._clock.now(),
+            received_at=self._received_at(),
             source=source,
             type=type_,
             pbx_time=pbx_time,
@@ -110,10 +110,15 @@ class EventStream:
             watcher(record)
         return record
 
+    def _received_at(self) -> float:
+        # To the microsecond, as the events table keeps it: what is computed live from a record (statistics,
+        # the read model) is then what a rebuild from the table computes.
+        return round(self._clock.now(), 6)
+
     def publish_fact(self, fact: Fact) -> EventRecord:
         """Publish one of the engine's facts, stored under its registered name and schema version."""
         self._seq += 1
-        record = to_record(fact, self._seq, self._clock.now())
+        record = to_record(fact, self._seq, self._received_at())
         self._sink.submit(record)
         for subscriber in list(self._subscribers):
             subscriber._offer(record)

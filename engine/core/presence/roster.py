@@ -216,8 +216,9 @@ class Roster:
         if agent.leg_id is not None or agent.closing_leg is not None:
             return  # the engine's own call explains the device state; never let it override
         busy = event.state in _DEVICE_BUSY
-        if event.state is DeviceState.UNAVAILABLE:
-            agent.reachable = False
+        if event.state is DeviceState.UNAVAILABLE and agent.reachable:
+            agent.reachable = False  # said as a fact, as a lost contact is: the read model shows it
+            out.append(facts.AgentUnreachable(agent_id))
         if busy != agent.device_busy:
             agent.device_busy = busy
             device = facts.AgentDeviceBusy if busy else facts.AgentDeviceFree
