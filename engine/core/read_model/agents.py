@@ -1,5 +1,5 @@
 """The agents a read model shows, followed from the facts alone, as the ACD's roster keeps them
-(engine/core/acd/roster.py): status and break reason with the time they began (AgentStatusChanged), state
+(engine/core/presence/roster.py): status and break reason with the time they began (AgentStatusChanged), state
 with its time (AgentStateChanged), whether the phone is reachable and in use by something else, and the call
 the agent is on or kept for.
 
@@ -41,10 +41,12 @@ class LiveAgent:
     reachable: bool = False
     device_busy: bool = False
     call_id: CallId | None = None
+    busy_for: str | None = None  # kept out of routing by another feature (engine/core/presence busy_for)
 
     def restarted(self) -> None:
         self.state, self.state_since, self.call_id = AgentState.IDLE, 0.0, None
         self.reachable = self.device_busy = False
+        self.busy_for = None
 
 
 class AgentBoard:
@@ -84,6 +86,12 @@ class AgentBoard:
             case f.AgentUnreachable(agent_id=agent_id):
                 if (agent := self.agents.get(agent_id)) is not None:
                     agent.reachable = False
+            case f.AgentMadeBusy(agent_id=agent_id):
+                if (agent := self.agents.get(agent_id)) is not None:
+                    agent.busy_for = fact.reason
+            case f.AgentBusyEnded(agent_id=agent_id):
+                if (agent := self.agents.get(agent_id)) is not None:
+                    agent.busy_for = None
             case f.EngineStarted():
                 for agent in self.agents.values():
                     agent.restarted()

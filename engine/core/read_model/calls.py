@@ -175,7 +175,7 @@ class CallBoard:
                 self._suspended.clear()
             case (f.CallerAnnounced() | f.CallHeld() | f.CallUnheld() | f.AgentStatusChanged() | f.AgentDeviceBusy()
                   | f.AgentDeviceFree() | f.AgentReachable() | f.AgentUnreachable() | f.EngineStopping()
-                  | f.EngineStopped()):
+                  | f.EngineStopped() | f.AgentMadeBusy() | f.AgentBusyEnded()):
                 pass
             case _:
                 assert_never(fact)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from engine.core.acd.roster import UnknownAgent
 from engine.core.agent_fsm import AgentStatus
 from engine.core.ids import AgentId, CallId, QueueName
+from engine.core.presence import UnknownAgent
 from engine.core.read_model.calls import IN_LINE, LiveCall
 from engine.core.read_model.model import ReadModel
 
