@@ -22,32 +22,42 @@ from engine.config import Settings
 from engine.core import facts
 from engine.core.agent_fsm import AgentStatus
 from engine.core.event_record import EventRecord
+from engine.core.read_model import setup_of
 from engine.core.records import CallRecords
 from engine.health import health, writer_check
 from engine.http.server import create_http_app, serve_http
 from engine.instrument import Probes
 from engine.pbx_link import PbxLink
 from engine.routing.fallback_queue import FallbackQueue
+from engine.routing.live_board import LiveBoard
 from engine.routing.runtime import AcdRuntime
 from engine.runtime import EventStream
-from engine.store.agent_status import facts_since, last_agent_statuses, start_of_day
+from engine.store.agent_status import last_agent_statuses, start_of_day
 from engine.store.database import Database
 from engine.store.event_writer import EventWriter, Pressure, last_seq
+from engine.store.read_model import rebuild_read_model
 from engine.store.records_writer import restore_records
 
 log = logging.getLogger(__name__)
 
 
 class _Feed:
-    """What the wallboard sees of the engine."""
+    """What the wallboard sees of the engine: its status, the live board (snapshot and deltas, each at a seq)
+    and, for a debug view, the raw event stream."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def snapshot(self) -> dict[str, Any]:
+    def status(self) -> dict[str, Any]:
         return self._engine.status()
 
-    def subscribe(self) -> AsyncIterable[EventRecord]:
+    def subscribe(self) -> tuple[dict[str, Any], AsyncIterable[dict[str, Any]]]:
+        board = self._engine.board
+        if board is None:
+            raise LookupError("the engine is starting")
+        return board.subscribe()
+
+    def subscribe_raw(self) -> AsyncIterable[EventRecord]:
         return self._engine.stream.subscribe()
 
 
@@ -74,6 +84,7 @@ class Engine:
         self.stream = EventStream(clock, self.writer)
         self.started_at = clock.now()
         self.url: str | None = None
+        self.board: LiveBoard | None = None  # rebuilt from the events at start, then fed from the stream
 
     def status(self) -> dict[str, Any]:
         report = health(writer_check(self.writer))  # engine/health.py: /api/health answers 503 only when down
@@ -96,12 +107,21 @@ class Engine:
         reopened = await restore_records(self.db.pool, self.records)
         if reopened:
             log.info("call records of open calls rebuilt", extra={"fields": {"open_calls": reopened}})
+        timezone = self.settings.center.timezone
+        rebuilt = await rebuild_read_model(self.db.pool, setup_of(self.center.queues, self.center.agents, timezone),
+                                           since=start_of_day(self.clock.now(), timezone))
+        log.info("read model rebuilt", extra={"fields": {"seq": rebuilt.seq, "facts": rebuilt.facts,
+                                                          "left_out": rebuilt.skipped}})
+        self.board = board = LiveBoard(rebuilt.model, self.clock)
+        self.stream.watch(board.hear)
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(self.writer.run(), name="event-writer")
             try:
                 await self._serve(stop, on_listening)
             finally:
                 self.stream.close_subscriptions()
+                if self.board is not None:
+                    self.board.close_subscriptions()
                 self.writer.close()
         log.info("engine stopped", extra={"fields": {"events_written": self.writer.written}})
 
@@ -119,11 +139,10 @@ class Engine:
             self.fallback_queue.attach(link)
             self.fallback_queue.restore((s.agent_id, AgentStatus(s.status), s.reason)
                                         for s in await last_agent_statuses(self.db.pool))
-            self.acd = AcdRuntime(self.center, self.settings.ari.app, self.clock, self.stream, link.ari,
+            assert self.board is not None  # rebuilt in run()
+            self.acd = AcdRuntime(self.center, self.settings.ari.app, self.clock, self.stream, link.ari, self.board,
                                   self.settings.center.timezone, probes=self.probes,
-                                  restored_statuses=await last_agent_statuses(self.db.pool),
-                                  history=await facts_since(self.db.pool, start_of_day(
-                                      self.clock.now(), self.settings.center.timezone)))
+                                  restored_statuses=await last_agent_statuses(self.db.pool))
             # A full event writer sends new callers to the dialplan's fallback queue (fallback_queue.py).
             self.acd.inbound.divert_new_callers = lambda: self.writer.pressure is Pressure.FULL
             self.acd.fact_listeners.append(self.fallback_queue.on_fact)
@@ -153,3 +172,5 @@ class Engine:
             finally:
                 # Before the HTTP server stops: its live sockets end when their subscription does.
                 self.stream.close_subscriptions()
+                if self.board is not None:
+                    self.board.close_subscriptions()

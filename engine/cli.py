@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 from collections.abc import Coroutine, Sequence
@@ -62,8 +63,10 @@ def _parser() -> argparse.ArgumentParser:
     queue = verbs.add_parser("queue", help="queue statistics (on a running engine)",
                              description="Queue statistics from the running engine.")
     queue_verbs = queue.add_subparsers(dest="queue_command", metavar="ACTION", required=True)
-    queue_verbs.add_parser("stats", help="waiting calls and today's KPIs per queue",
-                           description="Waiting calls, agents and today's KPIs per queue.")
+    stats = queue_verbs.add_parser("stats", help="waiting calls and today's KPIs per queue",
+                                   description="Waiting calls, agents and today's KPIs per queue, as of a seq.")
+    stats.add_argument("--json", action="store_true",
+                       help="print the API's answer as JSON (every interval, and the seq it stands at)")
 
     call = verbs.add_parser("call", help="calls: list, transfer (on a running engine)",
                             description="Calls in the ACD, from the running engine's HTTP API.")
@@ -132,7 +135,12 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     elif args.command == "queue":
         from engine.api_client import call_api, print_queues
 
-        print_queues(_run(call_api(settings, "GET", "/api/queues"))["queues"], sys.stdout)
+        answer = _run(call_api(settings, "GET", "/api/queues"))
+        if args.json:
+            print(json.dumps(answer, indent=2))
+        else:
+            print_queues(answer["queues"], sys.stdout)
+            print(f"as of seq {answer['seq']}")
     elif args.command == "asterisk":
         from engine.asterisk import render_asterisk_config
 

@@ -11,35 +11,36 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from engine.core.clock import Clock
 from engine.core.event_record import EventRecord, EventSource
 from engine.core.facts import Fact, to_record
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class RecordSink(Protocol):
     def submit(self, record: EventRecord) -> None: ...
 
 
-class Subscription:
-    """A live view of the stream for one consumer. A consumer that falls `limit` events behind is cut off
-    (it can reload from the database by seq and subscribe again) rather than holding memory or slowing
-    the engine down."""
+class Subscription(Generic[T]):
+    """A live view for one consumer (of the event stream, of the live board). A consumer that falls `limit`
+    items behind is cut off (it can reload by seq and subscribe again) rather than holding memory or slowing
+    the engine down. `unsubscribe` is how its source lets go of it."""
 
-    def __init__(self, stream: EventStream, limit: int) -> None:
-        self._stream = stream
-        self._queue: asyncio.Queue[EventRecord | None] = asyncio.Queue(maxsize=limit)
+    def __init__(self, unsubscribe: Callable[[Subscription[T]], None], limit: int) -> None:
+        self._unsubscribe = unsubscribe
+        self._queue: asyncio.Queue[T | None] = asyncio.Queue(maxsize=limit)
         self.lagged = False
 
-    def _offer(self, record: EventRecord) -> None:
+    def _offer(self, item: T) -> None:
         try:
-            self._queue.put_nowait(record)
+            self._queue.put_nowait(item)
         except asyncio.QueueFull:
             self.lagged = True
-            self._stream.unsubscribe(self)
+            self._unsubscribe(self)
             self._close_now()
 
     def _close_now(self) -> None:
@@ -48,7 +49,7 @@ class Subscription:
             self._queue.get_nowait()
         self._queue.put_nowait(None)
 
-    async def __aiter__(self) -> AsyncIterator[EventRecord]:
+    async def __aiter__(self) -> AsyncIterator[T]:
         while True:
             item = await self._queue.get()
             if item is None:
@@ -56,7 +57,7 @@ class Subscription:
             yield item
 
     def close(self) -> None:
-        self._stream.unsubscribe(self)
+        self._unsubscribe(self)
         self._close_now()
 
 
@@ -65,7 +66,7 @@ class EventStream:
         self._clock = clock
         self._sink = sink
         self._seq = last_seq
-        self._subscribers: list[Subscription] = []
+        self._subscribers: list[Subscription[EventRecord]] = []
         self._watchers: list[Callable[[EventRecord], None]] = []
 
     @property
@@ -131,12 +132,12 @@ class EventStream:
         must be quick, and it sees what a subscriber would, without a queue)."""
         self._watchers.append(watcher)
 
-    def subscribe(self, limit: int = 1000) -> Subscription:
-        subscription = Subscription(self, limit)
+    def subscribe(self, limit: int = 1000) -> Subscription[EventRecord]:
+        subscription: Subscription[EventRecord] = Subscription(self.unsubscribe, limit)
         self._subscribers.append(subscription)
         return subscription
 
-    def unsubscribe(self, subscription: Subscription) -> None:
+    def unsubscribe(self, subscription: Subscription[EventRecord]) -> None:
         if subscription in self._subscribers:
             self._subscribers.remove(subscription)
 

@@ -64,7 +64,7 @@ class EventLog:
     """Everything the engine published since the rig started, kept in order, so a test can wait for the next
     event of a kind (`Rig.until`) or ask whether one ever came (`Rig.seen`)."""
 
-    def __init__(self, subscription: Subscription) -> None:
+    def __init__(self, subscription: Subscription[EventRecord]) -> None:
         self.records: list[EventRecord] = []
         self._subscription = subscription
         self._news = asyncio.Event()

@@ -1,6 +1,6 @@
 """A harness for the read model: an ACD driven the way the runtime drives it (engine/routing/runtime.py), every
 fact it records stamped and fed both to the runtime's statistics and to a ReadModel, and after every step the
-read model's views held equal to engine/routing/views.py's views of that ACD and those statistics at the same
+read model's views held equal to tests/acd_views.py's views of that ACD and those statistics at the same
 moment (same keys, values and order).
 
 It plays the PBX's side too, as much as the ACD needs: the legs it was asked to originate, the callers on
@@ -58,8 +58,8 @@ from engine.core.read_model import Changed, ReadModel, setup_of
 from engine.core.read_model import views as model_views
 from engine.core.skills import SkillRequirement
 from engine.core.stats import QueueStats
-from engine.routing import views as acd_views
 from engine.store.agent_status import start_of_day
+from tests import acd_views
 
 # 2026-11-25 09:46:40 UTC: mid-morning, so a test's hours stay in one day unless it means to cross midnight.
 T0 = 1_795_600_000.0

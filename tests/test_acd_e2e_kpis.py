@@ -66,7 +66,7 @@ async def test_queue_stats_agree_with_the_stored_calls(rig: Rig, database_url: s
     await rig.until("AgentWrapUpEnded", agent_id="1001")  # the second call's: both calls are handled
     assert len(rig.seen("AgentWrapUpEnded", agent_id="1001")) == 2
 
-    live = rig.acd.stats.counters
+    live = rig.acd.board.model.queue_stats.counters
     rows = rig.acd.queues_view()
     out = io.StringIO()
     print_queues(rows, out)  # what `callhive queue stats` prints

@@ -186,7 +186,7 @@ async def test_engine_restarted_mid_traffic_keeps_waiting_callers_in_order_and_c
         assert acd.roster.agent("1001").presence.state.value == "on_call"
         # Today's figures go on from the facts recorded before the restart.
         now = rig.clock.now()
-        assert engine.acd.stats.current("support", now)["today"]["offered"] == 4
+        assert engine.acd.board.model.queue_stats.current("support", now)["today"]["offered"] == 4
         assert engine.acd.agent_view("1001")["today"]["handled"] == 1  # type: ignore[index]
         assert acd.calls_today(acd.roster.agent("1001"), now) == 1  # least calls today goes on counting
         # The connected call ends normally under the new engine.

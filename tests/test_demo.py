@@ -90,15 +90,22 @@ async def test_demo_runs_everything_and_leaves_nothing_behind(tmp_path: Path) ->
             health = await response.json()
         assert health["database"] == "embedded"
         assert health["status"] == "ok"
-        async with http.ws_connect(f"{url}live") as socket:
+        async with http.ws_connect(f"{url}live") as board, http.ws_connect(f"{url}live?debug=events") as socket:
             hello = json.loads((await socket.receive(timeout=30)).data)
             assert hello["type"] == "hello"
             assert hello["snapshot"]["seq"] >= 1
-            # The demo stops by itself; its last event reaches the wallboard before the socket closes.
+            board_hello = json.loads((await board.receive(timeout=30)).data)
+            assert {q["queue"] for q in board_hello["snapshot"]["queues"]} >= {"support", "sales"}
+            # The demo stops by itself; its last event reaches the debug view before the socket closes, and
+            # the board's deltas follow in seq order until its socket closes too.
             seen = []
             async for message in socket:
                 seen.append(json.loads(message.data)["event"]["type"])
             assert seen[-1] == "EngineStopped"
+            deltas = [json.loads(message.data) async for message in board]
+            assert deltas and all(d["type"] == "delta" for d in deltas)
+            seqs = [d["seq"] for d in deltas]
+            assert seqs == sorted(seqs) and seqs[0] > board_hello["snapshot"]["seq"]
 
     assert await wait_process(demo) == 0
     assert demo.stdout is not None

@@ -50,10 +50,13 @@ async def test_api_health_answers_503_only_when_down() -> None:
     report: dict[str, Any] = {"status": "degraded", "checks": {}}
 
     class Feed:
-        def snapshot(self) -> dict[str, Any]:
+        def status(self) -> dict[str, Any]:
             return report
 
         def subscribe(self) -> Any:
+            raise AssertionError("not used")
+
+        def subscribe_raw(self) -> Any:
             raise AssertionError("not used")
 
     app = create_http_app(lambda: report, Feed(), None, lambda: None)

@@ -65,6 +65,8 @@ class FakeControl:
         self.requests: list[tuple[str, StatusTrigger, str | None]] = []
         self.transfers: list[tuple[str, str | None, str | None]] = []
 
+    seq = 7
+
     def agent_view(self, agent_id: str) -> dict[str, object]:
         return {"id": agent_id, "name": "Alice", "endpoint": "PJSIP/1001", "queues": ["support"],
                 "status": self.status[agent_id], "break_reason": None, "status_since": 0.0, "state": "idle",
@@ -113,10 +115,13 @@ class FakePool:
 
 
 class NoFeed:
-    def snapshot(self) -> dict[str, Any]:
+    def status(self) -> dict[str, Any]:
         return {}
 
-    async def subscribe(self) -> AsyncIterable[Any]:  # pragma: no cover - the wallboard is not visited here
+    def subscribe(self) -> tuple[dict[str, Any], AsyncIterable[dict[str, Any]]]:
+        raise LookupError("the wallboard is not visited here")
+
+    async def subscribe_raw(self) -> AsyncIterable[Any]:  # pragma: no cover - the wallboard is not visited here
         return
         yield
 

@@ -1,5 +1,5 @@
 """The read model against the ACD it follows: every scenario is driven through tests/read_model_mirror.py, which
-holds the read model's agents, queues and calls views equal to engine/routing/views.py's at every step; the
+holds the read model's agents, queues and calls views equal to tests/acd_views.py's at every step; the
 tests here say, besides, what the views show at the moments that matter."""
 
 from __future__ import annotations

@@ -109,7 +109,7 @@ async def test_a_call_gone_while_the_engine_was_down_is_closed_when_last_seen(
     assert talked["talk_seconds"] == (last_seen - answered_at).total_seconds()
 
 
-async def next_of(events: Subscription, type_: str, call_id: str | None = None) -> EventRecord:
+async def next_of(events: Subscription[EventRecord], type_: str, call_id: str | None = None) -> EventRecord:
     async with asyncio.timeout(GUARD_SECONDS):  # a guard against a hang, never asserted on
         async for record in events:
             if record.type == type_ and call_id in (None, record.call_id):

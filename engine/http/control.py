@@ -52,6 +52,11 @@ ACTIONS = {"login": StatusTrigger.LOGIN, "ready": StatusTrigger.READY, "break": 
 
 
 class Control(Protocol):
+    @property
+    def seq(self) -> int:
+        """The seq of the last fact the views stand at (the read model's)."""
+        ...
+
     def agent_view(self, agent_id: str) -> dict[str, object]: ...
 
     def agents_view(self) -> list[dict[str, object]]: ...
@@ -87,7 +92,8 @@ def _started(request: web.Request) -> None:
 def _listing(name: str, view: Callable[[Control], list[dict[str, object]]]
              ) -> Handler[NoParameters, NoParameters, NoBody]:
     async def handle(call: Call[NoParameters, NoParameters, NoBody]) -> Reply:
-        return Reply({name: view(_control(call.request))})
+        control = _control(call.request)
+        return Reply({name: view(control), "seq": control.seq})
 
     return handle
 

@@ -1,5 +1,5 @@
 """The declared shapes of the engine's own routes: what /api/health, /api/events, /api/agents, /api/queues and
-/api/calls answer (the views of `engine.routing.views`, `Engine.status`, the stored events) and what the agent
+/api/calls answer (the read model's views, `Engine.status`, the stored events) and what the agent
 actions and the transfer take. Vocabularies come from the core's enums, so the document follows them."""
 
 from __future__ import annotations
@@ -94,6 +94,7 @@ class AgentView(ApiModel):
 
 class AgentsListing(ApiModel):
     agents: list[AgentView]
+    seq: int = Field(description="the seq of the last fact these figures stand at")
 
 
 class AgentAnswer(ApiModel):
@@ -142,6 +143,7 @@ class QueueView(ApiModel):
 
 class QueuesListing(ApiModel):
     queues: list[QueueView]
+    seq: int = Field(description="the seq of the last fact these figures stand at")
 
 
 # --- /api/calls ------------------------------------------------------------------------------------------
@@ -161,6 +163,7 @@ class CallView(ApiModel):
 
 class CallsListing(ApiModel):
     calls: list[CallView]
+    seq: int = Field(description="the seq of the last fact these figures stand at")
 
 
 class CallPath(ApiModel):

@@ -9,7 +9,8 @@ the same as the event stream's. The parts, each with one job:
 - the translator (engine/edge/translate.py): wire events -> domain events, or meanings for `inbound.py`;
 - the effects executor (effects.py), with the ACD's handlers (acd_effects.py): commands -> PBX requests on
   lanes (pbx_requests.py), facts -> the event stream, the statistics and the fact listeners;
-- the restorer (restore.py): what the app still holds after each ARI (re)connect.
+- the restorer (restore.py): what the app still holds after each ARI (re)connect;
+- the live board (live_board.py): the read model every view shows, fed each fact from the event stream.
 
 Fact listeners hear each fact once the command list that produced it has been carried out (never in the
 middle of a decision), so a listener may act on the ACD: the dialplan's fallback queue follows the agents'
@@ -29,10 +30,8 @@ from engine.clock import RuntimeClock
 from engine.core import facts
 from engine.core.acd import Acd, AcdEvent, AgentRequested, AgentStatusRestored, TimerFired, TransferRequested
 from engine.core.agent_fsm import StatusTrigger
-from engine.core.agent_stats import AgentStats
 from engine.core.calls import CallBook, RandomIds
 from engine.core.ids import AgentId, CallId, QueueName
-from engine.core.stats import QueueStats
 from engine.edge.translate import (
     FeatureCode,
     NewCaller,
@@ -45,10 +44,10 @@ from engine.edge.translate import (
 from engine.instrument import Probes
 from engine.pbx.ami_events import AmiStreamItem
 from engine.pbx.ari_events import AriEvent, AriResynced
-from engine.routing import views
 from engine.routing.acd_effects import AcdEffects
 from engine.routing.effects import Effects
 from engine.routing.inbound import Inbound
+from engine.routing.live_board import LiveBoard
 from engine.routing.pbx_requests import PbxRequests
 from engine.routing.restore import Restorer
 from engine.routing.timers import Timers
@@ -59,8 +58,8 @@ FactListener = Callable[[facts.Fact], None]
 
 class AcdRuntime:
     def __init__(self, center: CenterConfig, app: str, clock: RuntimeClock, stream: EventStream,
-                 ari: AriClient, timezone: str = "UTC", *, restored_statuses: Sequence[AgentStatusRestored] = (),
-                 history: Sequence[facts.Stamped] = (), probes: Probes | None = None) -> None:
+                 ari: AriClient, board: LiveBoard, timezone: str = "UTC", *,
+                 restored_statuses: Sequence[AgentStatusRestored] = (), probes: Probes | None = None) -> None:
         self.center = center
         self.probes = probes if probes is not None else Probes()
         self.book = CallBook(RandomIds())
@@ -85,17 +84,11 @@ class AcdRuntime:
         self.fact_listeners: list[FactListener] = []
         self._deciding = 0
         self._heard: list[facts.Fact] = []  # facts recorded during a decision, for the listeners after it
-        self.stats = QueueStats(timezone, {q.name: q.service_level_s for q in center.queues})
-        self.agent_stats = AgentStats(timezone)
-        # A restarted engine's figures for today go on from the facts already recorded today.
-        self.stats.feed(history)
-        self.agent_stats.feed(history)
-        if history:
-            self.agent_stats.resume(history[-1].at, clock.now())
-            self.stats.restarted()
-            for agent_id, agent in self.acd.agents.items():  # "least calls today" goes on counting too
-                agent.calls_today = self.agent_stats.today(agent_id, clock.now()).handled
-                agent.calls_day = self.acd.day_of(clock.now())
+        self.board = board
+        # A restarted engine's "least calls today" goes on counting from the day's recorded calls.
+        for agent_id, agent in self.acd.agents.items():
+            agent.calls_today = board.model.agent_stats.today(agent_id, clock.now()).handled
+            agent.calls_day = self.acd.day_of(clock.now())
         for status in restored_statuses:  # a restarted engine: agents stay logged in or on break as they were
             self.apply(status)
 
@@ -144,10 +137,7 @@ class AcdRuntime:
                 self._tell_listeners(fact)
 
     def _record(self, fact: facts.Fact) -> None:
-        record = self._stream.publish_fact(fact)
-        stamped = (facts.Stamped(record.seq, record.received_at, fact),)
-        self.stats.feed(stamped)
-        self.agent_stats.feed(stamped)
+        self._stream.publish_fact(fact)  # the live board hears it from the stream (app.py)
         if self.fact_listeners:
             if self._deciding:
                 self._heard.append(fact)
@@ -158,19 +148,22 @@ class AcdRuntime:
         for listener in self.fact_listeners:
             listener(fact)
 
-    # --- views for the API ---------------------------------------------------------------------------
+    # --- views for the API: the read model's -----------------------------------------------------------
+    @property
+    def seq(self) -> int:
+        return self.board.seq
+
     def agent_view(self, agent_id: str) -> dict[str, object]:
-        return views.agent_view(self.acd, self.agent_stats, agent_id, self._clock.now())
+        return self.board.agent(agent_id)
 
     def agents_view(self) -> list[dict[str, object]]:
-        now = self._clock.now()
-        return [views.agent_view(self.acd, self.agent_stats, agent_id, now) for agent_id in self.acd.agents]
+        return self.board.agents()
 
     def queues_view(self) -> list[dict[str, object]]:
-        return views.queues_view(self.acd, self.stats, self._clock.now())
+        return self.board.queues()
 
     def calls_view(self) -> list[dict[str, object]]:
-        return views.calls_view(self.acd, self._clock.now())
+        return self.board.calls()
 
     # --- running -------------------------------------------------------------------------------------
     async def run(self) -> None:

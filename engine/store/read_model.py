@@ -14,10 +14,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from engine.core.fact_registry import FactDecodeError, decode
+from engine.core import facts as f
+from engine.core.fact_registry import FactDecodeError, decode, name_of
 from engine.core.facts import Fact, Stamped
 from engine.core.read_model import ReadModel, ReadModelSetup
 
@@ -37,6 +39,28 @@ LIMIT $3
 """
 
 
+# What a model rebuilt from `since` needs from before it: each agent's last fact of each kind that sets what
+# the agent is (status, state, phone, busy for), and every fact of the calls still open then.
+CARRIED_QUERY = """
+SELECT * FROM (
+    SELECT DISTINCT ON (agent_id, type) seq, extract(epoch FROM received_at)::float8 AS at, type, version, call_id,
+           leg_id, agent_id, queue, body
+    FROM events
+    WHERE source = 'engine' AND received_at < to_timestamp($1) AND agent_id IS NOT NULL AND type = ANY($2::text[])
+    ORDER BY agent_id, type, seq DESC
+) AS agents
+UNION ALL
+SELECT seq, extract(epoch FROM received_at)::float8 AS at, type, version, call_id, leg_id, agent_id, queue, body
+FROM events
+WHERE source = 'engine' AND received_at < to_timestamp($1)
+  AND call_id IN (SELECT id FROM calls WHERE ended_at IS NULL OR ended_at >= to_timestamp($1))
+ORDER BY seq
+"""
+AGENT_KINDS = tuple(name_of(kind) for kind in (
+    f.AgentStatusChanged, f.AgentStateChanged, f.AgentReachable, f.AgentUnreachable, f.AgentDeviceBusy,
+    f.AgentDeviceFree, f.AgentMadeBusy, f.AgentBusyEnded))
+
+
 @dataclass(frozen=True, slots=True)
 class Rebuilt:
     model: ReadModel
@@ -46,36 +70,51 @@ class Rebuilt:
 
 
 async def rebuild_read_model(pool: Any, setup: ReadModelSetup, *, up_to: int | None = None,
-                             page_size: int = PAGE_SIZE) -> Rebuilt:
-    """A read model of `setup` rebuilt from the events `pool` (an asyncpg pool) holds, up to seq `up_to`."""
+                             since: float | None = None, page_size: int = PAGE_SIZE) -> Rebuilt:
+    """A read model of `setup` rebuilt from the events `pool` (an asyncpg pool) holds, up to seq `up_to`.
+
+    With `since` (epoch seconds, e.g. the start of today), only the facts from then on are replayed, after
+    what they need from before (CARRIED_QUERY): what a restarted engine needs to show today without reading
+    every day the table holds; figures for earlier intervals are then not complete."""
     if page_size < 1:
         raise ValueError(f"page_size must be at least 1, not {page_size}")
     if up_to is None:
         up_to = int(await pool.fetchval("SELECT coalesce(max(seq), 0) FROM events"))
     model = ReadModel(setup)
     applied = skipped = 0
+    first = 0
+    if since is not None:
+        carried = [row for row in await pool.fetch(CARRIED_QUERY, since, list(AGENT_KINDS)) if row["seq"] <= up_to]
+        applied, skipped = _apply_rows(model, carried)
+        first = int(await pool.fetchval(
+            "SELECT coalesce(min(seq), $2 + 1) - 1 FROM events WHERE received_at >= to_timestamp($1)", since, up_to))
     async with asyncio.TaskGroup() as reads:  # a failure while applying cancels the read ahead
-        page = reads.create_task(pool.fetch(PAGE_QUERY, 0, up_to, page_size))
+        page = reads.create_task(pool.fetch(PAGE_QUERY, first, up_to, page_size))
         while True:
             rows = await page
             if len(rows) == page_size:
                 page = reads.create_task(pool.fetch(PAGE_QUERY, rows[-1]["seq"], up_to, page_size))
                 await asyncio.sleep(0)  # the next page's query goes out before this one is applied
-            facts: list[Stamped] = []
-            for row in rows:
-                try:
-                    fact = fact_of_row(row)
-                except FactDecodeError as exc:
-                    skipped += 1
-                    log.warning("stored fact left out of the read model: %s", exc,
-                                extra={"fields": {"seq": row["seq"]}})
-                    continue
-                if fact is not None:  # a kind this version does not know is no fact of it
-                    facts.append(Stamped(row["seq"], row["at"], fact))
-            model.feed(facts)
-            applied += len(facts)
+            done, left_out = _apply_rows(model, rows)
+            applied, skipped = applied + done, skipped + left_out
             if len(rows) < page_size:
                 return Rebuilt(model, up_to, applied, skipped)
+
+
+def _apply_rows(model: ReadModel, rows: Sequence[Any]) -> tuple[int, int]:
+    facts: list[Stamped] = []
+    skipped = 0
+    for row in rows:
+        try:
+            fact = fact_of_row(row)
+        except FactDecodeError as exc:
+            skipped += 1
+            log.warning("stored fact left out of the read model: %s", exc, extra={"fields": {"seq": row["seq"]}})
+            continue
+        if fact is not None:  # a kind this version does not know is no fact of it
+            facts.append(Stamped(row["seq"], row["at"], fact))
+    model.feed(facts)
+    return len(facts), skipped
 
 
 def fact_of_row(row: Any) -> Fact | None:

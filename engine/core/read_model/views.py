@@ -1,5 +1,5 @@
 """What the HTTP API, the CLI and the live feed show of a read model: agents, queues and calls as JSON-ready
-dicts, key for key and in the order engine/routing/views.py has always given them from the ACD's own state.
+dicts, key for key and in the order the ACD's own state gives them (tests/acd_views.py, the tests' oracle).
 One row at a time too (`agent_view`, `queue_view`, `call_view`), for a live feed's deltas."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""What the HTTP API and the CLI show of the ACD: agents, queues and calls, as plain JSON-ready dicts."""
+"""The ACD's own view of agents, queues and calls, from its state and statistics: the oracle the read model is held
+equal to (tests/read_model_mirror.py). The engine itself shows the read model (engine/core/read_model/views.py)."""
 
 from __future__ import annotations
 
