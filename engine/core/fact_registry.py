@@ -51,6 +51,9 @@ class FactSpec:
     body_fields: tuple[str, ...]
     converters: Mapping[str, Callable[[Any], Any]]
     upgrades: Mapping[int, Upgrade]  # from version n to n + 1
+    # Every field in the dataclass's order: its name, whether it is an id column, and its converter (None when
+    # the JSON value is already the field's): the fast path of decoding a row of the current version.
+    order: tuple[tuple[str, bool, Callable[[Any], Any] | None], ...] = ()
 
 
 class FactRegistry:
@@ -72,6 +75,8 @@ class FactRegistry:
             body_fields=tuple(n for n in names if n not in COLUMNS),
             converters={n: _converter(hints[n]) for n in names if n not in COLUMNS},
             upgrades=dict(upgrades or {}),
+            order=tuple((n, n in COLUMNS, None if n in COLUMNS or _converter(hints[n]) is _same
+                         else _converter(hints[n])) for n in names),
         )
         self._by_name[name] = spec
         self._by_type[cls] = spec
@@ -99,6 +104,14 @@ class FactRegistry:
         spec = self._by_name.get(name)
         if spec is None:
             return None
+        if version == spec.version:  # the common case, by position: a rebuild decodes a day of rows
+            try:
+                made_fast: object = spec.cls(*[
+                    columns.get(field) if column else body[field] if convert is None else convert(body[field])
+                    for field, column, convert in spec.order])
+                return made_fast
+            except (KeyError, TypeError, ValueError):
+                pass  # a field missing or of the wrong kind: the slow path below says which
         data = dict(body)
         for step in range(version, spec.version):
             upgrade = spec.upgrades.get(step)
