@@ -34,6 +34,7 @@ class EngineStamps:
     decision: dict[str, float] = dataclasses.field(default_factory=dict)  # call -> Acd.handle's duration
     caller_leg: dict[str, str] = dataclasses.field(default_factory=dict)  # call -> caller leg
     offered_at_enqueue: set[str] = dataclasses.field(default_factory=set)
+    first_leg: dict[str, str] = dataclasses.field(default_factory=dict)  # call -> the agent leg offered at enqueue
     sent: dict[str, float] = dataclasses.field(default_factory=dict)  # agent leg -> handed to AriClient.send
     requests: Counter[str] = dataclasses.field(default_factory=Counter)  # ARI requests by command
     published: Counter[str] = dataclasses.field(default_factory=Counter)  # stream records by source:type
@@ -61,8 +62,11 @@ def probes(stamps: EngineStamps) -> Probes:
         stamps.decision.setdefault(event.call_id, seconds)
         stamps.enqueued.setdefault(event.call_id, time.time() - seconds)
         stamps.caller_leg.setdefault(event.call_id, event.caller_leg)
-        if any(isinstance(c, OriginateAgentLeg) and c.call_id == event.call_id for c in out):
-            stamps.offered_at_enqueue.add(event.call_id)
+        for command in out:
+            if isinstance(command, OriginateAgentLeg) and command.call_id == event.call_id:
+                stamps.offered_at_enqueue.add(event.call_id)
+                stamps.first_leg.setdefault(event.call_id, command.leg_id)
+                break
 
     def requested(command: object) -> None:
         stamps.requests[type(command).__name__] += 1
@@ -159,7 +163,7 @@ def window_figures(start: float, end: float, mine: EngineStamps, pbx: dict[str, 
         figures.live.append(pbx["live_at_arrival"][caller])
         figures.fates[pbx["fates"].get(caller, "unknown")] += 1
         call = call_of_leg.get(caller)
-        leg = f"{call}-a1"
+        leg = mine.first_leg.get(call or "", "")
         received, sent, at_pbxsim = mine.stasis.get(caller), mine.sent.get(leg), pbx["originates"].get(leg)
         if call not in mine.offered_at_enqueue or received is None or sent is None or at_pbxsim is None:
             figures.not_at_enqueue += 1
