@@ -196,6 +196,11 @@ async def test_engine_restarted_mid_traffic_keeps_waiting_callers_in_order_and_c
             async for record in events:
                 if record.type == "CallCompleted" and record.call_id == talking:
                     break
+        # Its bridge, made by the engine before the restart, goes with it: none is left behind on the PBX.
+        async with asyncio.timeout(GUARD_SECONDS):
+            async for record in events:
+                if record.type == "BridgeDestroyed":
+                    break
     finally:
         stop.set()
         await asyncio.wait_for(running, GUARD_SECONDS)

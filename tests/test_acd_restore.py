@@ -15,6 +15,7 @@ from engine.core.acd import (
     OriginateAgentLeg,
     QueueConfig,
     StartMusic,
+    TearDownBridge,
     TimerFired,
 )
 from engine.core.agent_fsm import AgentState, AgentStatus
@@ -63,6 +64,7 @@ def test_plan_pairs_bridged_legs_requeues_waiting_callers_in_order_and_clears_th
     assert [(c.call_id, c.agent_leg, c.agent_id) for c in plan.restored] == [
         ("call-3", "call-3-a2", "1001"), ("call-2", None, None), ("call-1", None, None)]
     assert plan.restored[1].caller_number == "556" and plan.restored[1].enqueued_at == 40.0
+    assert [c.bridge_id for c in plan.restored] == ["call-3-bridge", None, None]  # the bridge it was found in
     assert [(c.channel_id, c.number) for c in plan.new_callers] == [("ch-new", "5000")]
     assert sorted(plan.hang_up) == ["call-9-a1", "ch-other"]
     assert plan.destroy_bridges == ["call-7-bridge"]
@@ -75,7 +77,8 @@ def test_restored_waiting_callers_keep_their_place_and_connected_calls_finish_no
     acd.handle(AgentStatusRestored("1001", "available", None, 5.0), 100.0)
     acd.handle(AgentStatusRestored("1002", "on_break", "lunch", 6.0), 100.0)
     assert acd.roster.agent("1002").presence.status is AgentStatus.ON_BREAK
-    out = acd.handle(CallFound("call-3", "ch-talk", "support", 0, 10.0, "557", "", "call-3-a2", "1001"), 100.0)
+    out = acd.handle(CallFound("call-3", "ch-talk", "support", 0, 10.0, "557", "", "call-3-a2", "1001",
+                               "bridge-of-the-run-before"), 100.0)
     assert facts(out).count("CallRestored") == 1
     assert acd.call("call-3").phase is CallPhase.CONNECTED
     assert acd.roster.agent("1001").presence.state is AgentState.ON_CALL
@@ -86,6 +89,8 @@ def test_restored_waiting_callers_keep_their_place_and_connected_calls_finish_no
 
     out = acd.handle(LegHungUp("ch-talk"), 160.0)  # the restored call ends as any other
     assert "CallCompleted" in facts(out)
+    # ...and its bridge, found on the PBX, goes with it (not one the restarted engine would name anew).
+    assert of(out, TearDownBridge) == [TearDownBridge("call-3", "bridge-of-the-run-before")]
     out = acd.handle(LegHungUp("call-3-a2"), 160.1)
     assert out == []
     [offer] = of(acd.handle(TimerFired(("wrapup", "1001")), 190.0), OriginateAgentLeg)

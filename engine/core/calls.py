@@ -178,6 +178,13 @@ class CallBook:
             call.bridge = self._ids.bridge_id(call_id)
         return call.bridge
 
+    def found_bridge(self, call_id: CallId, bridge_id: BridgeId) -> None:
+        """The bridge a restarted engine found the call in (named by the run that made it): the call's now."""
+        call = self._calls.get(call_id)
+        if call is None:
+            call = self._calls[call_id] = _Call()
+        call.bridge = bridge_id
+
     def start_playback(self, leg_id: LegId) -> str:
         playback = self._ids.playback_id()
         leg = self._legs.get(leg_id)

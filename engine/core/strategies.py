@@ -28,6 +28,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from engine.core.ids import AgentId
+
 
 class Strategy(StrEnum):
     LONGEST_IDLE = "longest_idle"
@@ -97,6 +99,7 @@ def pick_agents(strategy: Strategy, candidates: Sequence[Candidate], cursor: int
 RankKey = tuple[float, str] | tuple[int, float, str] | tuple[int, str]
 # The match score of an agent for the call at hand (skills.match_score), None when they do not qualify.
 ScoreOf = Callable[[str], int | None]
+FreeScoreOf = Callable[[AgentId], int | None]
 BEST_SCORE = 100  # skills.match_score's highest
 
 
@@ -114,8 +117,8 @@ class FreeAgents:
 
     def __init__(self, strategy: Strategy) -> None:
         self.strategy = strategy
-        self._line: list[tuple[RankKey, str]] = []
-        self._keys: dict[str, RankKey] = {}
+        self._line: list[tuple[RankKey, AgentId]] = []
+        self._keys: dict[AgentId, RankKey] = {}
 
     def __len__(self) -> int:
         return len(self._line)
@@ -123,7 +126,7 @@ class FreeAgents:
     def __contains__(self, agent_id: object) -> bool:
         return agent_id in self._keys
 
-    def place(self, agent_id: str, key: RankKey) -> None:
+    def place(self, agent_id: AgentId, key: RankKey) -> None:
         """Add a free agent, or move them if their key changed (a repeated `place` costs a comparison)."""
         if self._keys.get(agent_id) == key:
             return
@@ -131,23 +134,23 @@ class FreeAgents:
         self._keys[agent_id] = key
         bisect.insort(self._line, (key, agent_id))
 
-    def rekey(self, key_of: Callable[[str], RankKey]) -> None:
+    def rekey(self, key_of: Callable[[AgentId], RankKey]) -> None:
         """Every agent's key anew, for a change that moves them all at once (a new day for calls today)."""
         self._keys = {agent_id: key_of(agent_id) for agent_id in self._keys}
         self._line = sorted((key, agent_id) for agent_id, key in self._keys.items())
 
-    def remove(self, agent_id: str) -> None:
+    def remove(self, agent_id: AgentId) -> None:
         key = self._keys.pop(agent_id, None)
         if key is not None:
             del self._line[bisect.bisect_left(self._line, (key, agent_id))]
 
-    def pick(self, score_of: ScoreOf, cursor: int = -1) -> tuple[str, ...]:
+    def pick(self, score_of: FreeScoreOf, cursor: int = -1) -> tuple[AgentId, ...]:
         """The agents to ring, as `pick_agents` would choose among the free agents that `score_of` qualifies."""
         line = self._line
         if self.strategy is Strategy.RING_ALL:
             return tuple(agent_id for _key, agent_id in line if score_of(agent_id) is not None)
         if self.strategy is Strategy.SKILLS_BEST_MATCH:
-            best: tuple[int, str] | None = None
+            best: tuple[int, AgentId] | None = None
             for _key, agent_id in line:  # by idle time: on equal scores the first one seen wins
                 score = score_of(agent_id)
                 if score is not None and (best is None or score > best[0]):

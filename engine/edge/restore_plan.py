@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from engine.core.acd.events import CallFound
-from engine.core.ids import AgentId, CallId, LegId, QueueName
+from engine.core.ids import AgentId, BridgeId, CallId, LegId, QueueName
 from engine.edge.stasis import AGENT, INBOUND
 from engine.edge.translate import NewCaller
 from engine.pbx.ari_models import Bridge, Channel
@@ -83,7 +83,7 @@ def plan_restore(app: str, channels: tuple[Channel, ...], bridges: tuple[Bridge,
         bridge = in_bridge.get(found.caller_leg)
         if leg is not None and bridge is not None and in_bridge.get(leg) == bridge:
             used_bridges.add(bridge)
-            plan.restored.append(_with_agent(found, leg, agent))
+            plan.restored.append(_with_agent(found, leg, agent, bridge))
             continue
         if leg is not None:
             plan.hang_up.append(leg)  # rung but never bridged: the caller goes back in line instead
@@ -107,6 +107,7 @@ def _caller(channel: Channel, found: Mapping[str, str]) -> CallFound | None:
                      enqueued_at, channel.caller.number, channel.caller.name)
 
 
-def _with_agent(caller: CallFound, leg: str, agent: str | None) -> CallFound:
+def _with_agent(caller: CallFound, leg: str, agent: str | None, bridge: str) -> CallFound:
     return CallFound(caller.call_id, caller.caller_leg, caller.queue, caller.priority, caller.enqueued_at,
-                     caller.caller_number, caller.caller_name, LegId(leg), None if agent is None else AgentId(agent))
+                     caller.caller_number, caller.caller_name, LegId(leg), None if agent is None else AgentId(agent),
+                     BridgeId(bridge))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from engine.core.agent_fsm import AgentStatus, StatusTrigger
 from engine.core.devices import DeviceState as DeviceState
-from engine.core.ids import AgentId, CallId, LegId, QueueName
+from engine.core.ids import AgentId, BridgeId, CallId, LegId, QueueName
 from engine.core.outcomes import LegFailure as LegFailure
 from engine.core.presence.events import ContactObserved as ContactObserved
 from engine.core.presence.events import DeviceStateObserved as DeviceStateObserved
@@ -119,6 +119,7 @@ class CallFound:
     caller_name: str = ""
     agent_leg: LegId | None = None
     agent_id: AgentId | None = None
+    bridge_id: BridgeId | None = None  # the bridge caller and agent are in: the call's, to tear down at its end
 
 
 @dataclass(frozen=True, slots=True)

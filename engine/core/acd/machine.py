@@ -35,9 +35,8 @@ up a moment ago) are expected on a real PBX and are ignored, except an answer, w
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
-from typing import cast
 from zoneinfo import ZoneInfo
 
 from engine.core import facts
@@ -453,9 +452,8 @@ class Acd:
         agents = self.agents
         # The queue's free agents, best first by its strategy: the choice strategies.pick_agents makes among
         # every qualifying member, found without scoring them all.
-        by_id = cast(Mapping[str, AgentRecord], agents)  # an AgentId is its string: no conversion per candidate
-        chosen = cast(tuple[AgentId, ...], self.roster.free_in[queue.name].pick(
-            lambda agent_id: match_score(by_id[agent_id].config.skills, needs), self._rr_cursor.get(queue.name, -1)))
+        chosen = self.roster.free_in[queue.name].pick(
+            lambda agent_id: match_score(agents[agent_id].config.skills, needs), self._rr_cursor.get(queue.name, -1))
         if not chosen:
             return
         call.taken_at_position = self.position(call)

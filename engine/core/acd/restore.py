@@ -33,6 +33,8 @@ def restore_call(acd: AcdContext, event: CallFound, now: float, out: list[AcdCom
             CallPhase.CONNECTED, event.agent_leg, agent.config.agent_id, now)
         acd.book.add_leg(call.call_id, LegRole.AGENT, LegStage.UP, leg_id=event.agent_leg,
                          agent_id=agent.config.agent_id)
+        if event.bridge_id is not None:
+            acd.book.found_bridge(call.call_id, event.bridge_id)
         acd.roster.take_back(agent, call.call_id, event.agent_leg, now, out)
         out.append(facts.CallRestored(call.call_id, queue.name, event.caller_leg, facts.RestoredPhase.CONNECTED,
                                       agent.config.agent_id, event.agent_leg))

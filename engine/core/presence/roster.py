@@ -104,8 +104,8 @@ class Roster:
         self.calls_day = day
         for queue, line in self.free_in.items():
             if line.strategy is Strategy.LEAST_CALLS:
-                def ranked(agent_id: str, queue: str = queue) -> RankKey:
-                    return self._rank(Strategy.LEAST_CALLS, self.agents[AgentId(agent_id)], queue)
+                def ranked(agent_id: AgentId, queue: str = queue) -> RankKey:
+                    return self._rank(Strategy.LEAST_CALLS, self.agents[agent_id], queue)
 
                 line.rekey(ranked)
 
