@@ -174,11 +174,10 @@ def checkout(rev: str) -> Iterator[tuple[Path, str]]:
     commit = found.stdout.strip()
     folder = Path(tempfile.mkdtemp(prefix="callhive-compare-"))
     tree = folder / "rev"
-    # Benches of this age read the Asterisk recordings from a `shared` folder beside the checkout; the REV tree
-    # gets the same neighbour, so both sides read the same bytes.
-    shared = REPO.parent / "shared"
-    if shared.is_dir():
-        (folder / "shared").symlink_to(shared, target_is_directory=True)
+    # Benches older than the in-repository recordings read them from `shared/asterisk` beside their checkout:
+    # that neighbour is made from this tree's copy (tests/recordings/asterisk), so both sides read the same bytes.
+    (folder / "shared").mkdir()
+    (folder / "shared" / "asterisk").symlink_to(REPO / "tests" / "recordings" / "asterisk", target_is_directory=True)
     try:
         subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "--quiet", str(tree), commit],
                        check=True)  # fmt: skip
