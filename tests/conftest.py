@@ -22,11 +22,9 @@ from engine.store.embedded import EmbeddedPostgres
 from pbxsim.clock import ManualClock
 from pbxsim.server import PbxSim, PbxSimConfig
 from tests.acd_rig import Rig, open_rig
-from tests.recorded import RECORDED_SECRET, RECORDED_USER, RECORDINGS
+from tests.recorded import RECORDED_SECRET, RECORDED_USER
 
 REPO = Path(__file__).resolve().parent.parent
-# The folder that holds asterisk/, for the modules that still spell the recordings SHARED / "asterisk".
-SHARED = RECORDINGS.parent
 
 ReportT = TypeVar("ReportT", pytest.TestReport, pytest.CollectReport)
 

@@ -25,10 +25,6 @@ def stamped(seq: int, at: float, kind: str, call_id: str | None = None, queue: s
     return facts.Stamped(seq, at, fact)
 
 
-def kind_of(value: object) -> str | None:
-    """The stored name of a fact, or None for a command."""
-    return name_of(type(value)) if is_fact(value) else None
-
 
 def fact_kinds(commands: list[Any]) -> list[str]:
     return [name_of(type(c)) for c in commands if is_fact(c)]

@@ -18,8 +18,8 @@ from engine.core.records import (
     WrapUpRecorded,
     queue_log_text,
 )
-from tests.conftest import SHARED
 from tests.fact_helpers import complete
+from tests.recorded import RECORDINGS
 
 T0 = 1_795_600_000.0
 
@@ -337,7 +337,7 @@ def test_state_rebuilt_from_the_open_calls_events_finishes_them_alike() -> None:
 
 def asterisk_fields_per_verb() -> dict[str, int]:
     counts: dict[str, int] = {}
-    for text in (SHARED / "asterisk" / "queue_log.sample").read_text().splitlines():
+    for text in (RECORDINGS / "queue_log.sample").read_text().splitlines():
         fields = text.split("|")
         counts.setdefault(fields[4], len(fields) - 5)
     return counts

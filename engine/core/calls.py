@@ -7,7 +7,9 @@ to know what a PBX event is about and which call's lane a request goes on.
 
 A leg's stage: DIALING from the originate until the PBX says it answered (it entered Stasis), UP while it
 is in the app and followed; a caller's leg is UP from its first StasisStart. A dropped leg is gone from the
-book: later events about it are stale and are ignored by the translation.
+book: later events about it are stale and are ignored by the translation. A call whose last leg is dropped
+leaves the book too (a callback waiting for its turn has none until it is dialled: the book makes the call
+again then), so the book holds what is on the PBX now, not every call of the day.
 """
 
 from __future__ import annotations
@@ -126,16 +128,10 @@ class CallBook:
         leg = self._legs.get(leg_id)
         return None if leg is None else leg.call_id
 
-    def has_call(self, call_id: str) -> bool:
-        return call_id in self._calls
-
-    def legs_of(self, call_id: CallId) -> tuple[LegId, ...]:
-        call = self._calls.get(call_id)
-        return () if call is None else tuple(call.legs)
-
-    def bridge_of(self, call_id: CallId) -> BridgeId | None:
-        call = self._calls.get(call_id)
-        return None if call is None else call.bridge
+    @property
+    def calls_held(self) -> int:
+        """Calls with a leg on the PBX (or just opened)."""
+        return len(self._calls)
 
     def __iter__(self) -> Iterator[Leg]:
         return iter(list(self._legs.values()))
@@ -148,10 +144,6 @@ class CallBook:
         call_id = self._ids.call_id(now)
         self._calls[call_id] = _Call()
         return call_id
-
-    def adopt_call(self, call_id: CallId) -> None:
-        """A call whose id was minted elsewhere: by a previous run of the engine (restore), or by a test."""
-        self._calls.setdefault(call_id, _Call())
 
     def add_leg(self, call_id: CallId, role: LegRole, stage: LegStage, *, leg_id: LegId | None = None,
                 agent_id: AgentId | None = None) -> Leg:
@@ -201,9 +193,5 @@ class CallBook:
         leg = self._legs.pop(leg_id, None)
         if leg is not None and (call := self._calls.get(leg.call_id)) is not None and leg_id in call.legs:
             call.legs.remove(leg_id)
-
-    def close_call(self, call_id: CallId) -> None:
-        """The call is over: it and every leg it still had leave the book."""
-        call = self._calls.pop(call_id, None)
-        for leg_id in call.legs if call is not None else ():
-            self._legs.pop(leg_id, None)
+            if not call.legs:
+                del self._calls[leg.call_id]

@@ -1,5 +1,6 @@
 """What a softphone's device is doing, in Asterisk's device-state words (they are the telephony terms the
-routing needs: in use, ringing, unavailable); the edge turns the AMI value into this one."""
+routing needs: in use, ringing, unavailable). The AMI vocabulary (engine/pbx/ami_events.py) uses this enum
+as it is, so the edge passes the value through."""
 
 from enum import StrEnum
 

@@ -43,7 +43,6 @@ from engine.core.acd.events import (
     LegHungUp,
 )
 from engine.core.calls import CallBook, LegRole, LegStage
-from engine.core.devices import DeviceState
 from engine.core.ids import LegId
 from engine.edge import stasis
 from engine.pbx import ami_events as ami
@@ -206,7 +205,7 @@ def _user_part(destination: str) -> str:
 
 def from_ami(event: ami.AmiStreamItem) -> list[AcdEvent]:
     if isinstance(event, ami.DeviceStateChange):
-        return [DeviceStateObserved(event.device, DeviceState(event.state.value))]
+        return [DeviceStateObserved(event.device, event.state)]
     if isinstance(event, ami.ContactStatus):
         return _contact(event.endpoint_name or event.aor, event.status)
     if isinstance(event, ContactListItem):

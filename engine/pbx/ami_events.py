@@ -4,7 +4,7 @@ Every event keeps its raw headers (ordered pairs, repeated keys kept) for storag
 fields are what the engine reads. Channel snapshot headers (Channel, ChannelState, CallerIDNum, Uniqueid, ...)
 are grouped in one `ChannelSnapshot`; events naming two channels carry two (Dest*, Spyer*/Spyee*).
 Events the engine does not model arrive as `UnknownAmiEvent`, so nothing is silently lost.
-Shapes and quirks follow ../shared/asterisk/ (Asterisk 22.10.1) and its NOTES.md.
+Shapes and quirks follow the Asterisk 22.10.1 recordings (tests/recordings/asterisk/) and their notes.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import ClassVar
+
+from engine.core.devices import DeviceState as DeviceState  # Asterisk's words, which the core speaks too
 
 Headers = tuple[tuple[str, str], ...]
 
@@ -33,18 +35,6 @@ class ChannelState(StrEnum):
 
 
 CHANNEL_STATE_BY_CODE: tuple[ChannelState, ...] = tuple(ChannelState)
-
-
-class DeviceState(StrEnum):
-    UNKNOWN = "UNKNOWN"
-    NOT_INUSE = "NOT_INUSE"
-    INUSE = "INUSE"
-    BUSY = "BUSY"
-    INVALID = "INVALID"
-    UNAVAILABLE = "UNAVAILABLE"
-    RINGING = "RINGING"
-    RINGINUSE = "RINGINUSE"
-    ONHOLD = "ONHOLD"
 
 
 class ContactStatusValue(StrEnum):

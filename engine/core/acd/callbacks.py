@@ -11,10 +11,11 @@ from engine.core.acd.commands import AcdCommand, DialCallback, HangUpLeg, StartM
 from engine.core.acd.config import QueueConfig
 from engine.core.acd.context import AcdContext
 from engine.core.acd.events import LegFailure
-from engine.core.acd.state import AgentRecord, CallPhase, CallRecord
+from engine.core.acd.state import CallPhase, CallRecord
 from engine.core.agent_fsm import StateTrigger
 from engine.core.calls import LegRole, LegStage
 from engine.core.ids import LegId
+from engine.core.presence import AgentRecord
 
 
 def requested(acd: AcdContext, call: CallRecord, now: float, out: list[AcdCommand]) -> None:

@@ -12,9 +12,10 @@ from typing import Protocol
 from engine.core.acd.commands import AcdCommand
 from engine.core.acd.config import QueueConfig
 from engine.core.acd.events import CallEnqueued
-from engine.core.acd.state import AgentRecord, CallPhase, CallRecord
+from engine.core.acd.state import CallPhase, CallRecord
 from engine.core.calls import CallBook
 from engine.core.ids import AgentId, CallId, LegId, QueueName
+from engine.core.presence import AgentRecord
 from engine.core.presence.roster import Roster
 
 

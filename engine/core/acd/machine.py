@@ -74,12 +74,13 @@ from engine.core.acd.events import (
     TimerFired,
     TransferRequested,
 )
-from engine.core.acd.state import AgentRecord, CallPhase, CallRecord
+from engine.core.acd.state import CallPhase, CallRecord
 from engine.core.acd.transfers import TransferRefused
 from engine.core.agent_fsm import AgentState, AgentStatus, StateTrigger, StatusTrigger
 from engine.core.calls import CallBook, LegRole, LegStage, ReadableIds
 from engine.core.estimate import estimated_wait_s
 from engine.core.ids import AgentId, CallId, LegId
+from engine.core.presence import AgentRecord
 from engine.core.presence.roster import Roster, UnknownAgent
 from engine.core.skills import match_score, next_relaxation_at, relaxed
 from engine.core.strategies import Strategy

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from engine.core.ids import AgentId, CallId, LegId, QueueName
-from engine.core.presence import AgentRecord as AgentRecord
 from engine.core.skills import SkillRequirement
 from engine.core.waiting import WaitingCall
 

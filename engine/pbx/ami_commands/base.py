@@ -3,7 +3,7 @@
 Each command knows its own header fields and how to read Asterisk's reply into its result type, so
 `AmiClient.send(command)` is typed end to end (`send(Getvar(...))` is a `VariableValue`). The client chooses
 the ActionID and resolves the reply; how long to wait for it is the command's reply kind (replies.py).
-Reply shapes follow the Asterisk 22.10.1 recordings in ../shared/asterisk/ (NOTES.md AMI 2, 3, 10, 14).
+Reply shapes follow the Asterisk 22.10.1 recordings (tests/recordings/asterisk/; NOTES.md AMI 2, 3, 10, 14).
 """
 
 from __future__ import annotations
